@@ -1,0 +1,69 @@
+"""Process settings, read once from the environment (``TWOFOLD_*``)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_HOME = ".twofold-data"
+DEFAULT_PORT = 8000
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where data lives, which database to use, and how the server listens."""
+
+    home: Path
+    database_url: str
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    secret_key: str = field(default="", repr=False)
+    secure_cookies: bool = False
+    max_body_bytes: int = 1_000_000
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the records live in the embedded SQLite file."""
+        return self.database_url.startswith("sqlite")
+
+
+def sqlite_url_for(home: Path) -> str:
+    """The embedded database inside a data directory."""
+    return f"sqlite:///{home / 'twofold.sqlite3'}"
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Read settings from ``environ`` (default: the process environment)."""
+    env = dict(os.environ if environ is None else environ)
+    home = Path(env.get("TWOFOLD_HOME", DEFAULT_HOME)).resolve()
+    database_url = env.get("TWOFOLD_DATABASE_URL") or sqlite_url_for(home)
+    return Settings(
+        home=home,
+        database_url=normalise_database_url(database_url),
+        host=env.get("TWOFOLD_HOST", "127.0.0.1"),
+        port=int(env.get("TWOFOLD_PORT", str(DEFAULT_PORT))),
+        secret_key=env.get("TWOFOLD_SECRET_KEY") or _secret_from_home(home),
+        secure_cookies=env.get("TWOFOLD_SECURE_COOKIES", "").lower() in {"1", "true", "yes"},
+    )
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain ``postgresql://`` URLs."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _secret_from_home(home: Path) -> str:
+    """A per-installation secret kept in the data directory, created on first use."""
+    path = home / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    home.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

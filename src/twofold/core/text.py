@@ -1,0 +1,18 @@
+"""Text normalisation shared by search and validation."""
+
+from __future__ import annotations
+
+import unicodedata
+
+
+def search_text(*parts: str | None) -> str:
+    """The lower-cased, accent-folded haystack that substring search runs over."""
+    joined = " ".join(part for part in parts if part)
+    decomposed = unicodedata.normalize("NFKD", joined)
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
+
+
+def search_needle(query: str) -> str:
+    """Normalise a search query the same way as the haystack, with LIKE wildcards escaped."""
+    folded = search_text(query.strip())
+    return folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

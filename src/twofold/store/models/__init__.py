@@ -1,0 +1,38 @@
+"""All tables, importable from one place (Alembic and the test harness need the full metadata)."""
+
+from twofold.store.models.accounts import Account, Membership
+from twofold.store.models.activities import (
+    Activity,
+    activity_accounts,
+    activity_deals,
+    activity_persons,
+)
+from twofold.store.models.base import Base
+from twofold.store.models.customfields import CustomFieldDefinition
+from twofold.store.models.deals import Deal, DealPartner, DealStageVisit, DealStakeholder
+from twofold.store.models.persons import Person
+from twofold.store.models.pipelines import Pipeline, Stage
+from twofold.store.models.timeline import TimelineEntry
+from twofold.store.models.users import ApiKey, User, WebSession
+
+__all__ = [
+    "Account",
+    "Activity",
+    "ApiKey",
+    "Base",
+    "CustomFieldDefinition",
+    "Deal",
+    "DealPartner",
+    "DealStageVisit",
+    "DealStakeholder",
+    "Membership",
+    "Person",
+    "Pipeline",
+    "Stage",
+    "TimelineEntry",
+    "User",
+    "WebSession",
+    "activity_accounts",
+    "activity_deals",
+    "activity_persons",
+]

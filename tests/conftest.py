@@ -1,0 +1,78 @@
+"""Test harness: every test that takes ``database`` runs on SQLite and on a real PostgreSQL.
+
+The PostgreSQL server is started once per run in a temporary directory (as the unprivileged
+``postgres`` user when we are root) and each test gets a fresh database cloned from a
+migrated template, so tests never share state.
+"""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from twofold.store.database import Database, open_database
+from twofold.store.local_postgres import LocalPostgres, start_local_postgres
+from twofold.store.migrate import upgrade_to_latest
+
+BACKENDS = ("sqlite", "postgresql")
+_database_numbers = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPostgres]:
+    """One PostgreSQL server for the whole run, with a migrated template database."""
+    directory = tmp_path_factory.mktemp("postgres")
+    server = start_local_postgres(directory / "server")
+    try:
+        server.execute("CREATE DATABASE twofold_template")
+        template = open_database(server.url("twofold_template"))
+        upgrade_to_latest(template)
+        template.dispose()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file that each test copies."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite3"
+    template = open_database(f"sqlite:///{path}")
+    upgrade_to_latest(template)
+    with template.engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    template.dispose()
+    return path
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> Iterator[str]:
+    """A fresh, migrated, empty database on each backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "twofold.sqlite3"
+        shutil.copyfile(sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    server: LocalPostgres = request.getfixturevalue("postgres_server")
+    name = f"test_{next(_database_numbers)}"
+    server.execute(f"CREATE DATABASE {name} TEMPLATE twofold_template")
+    try:
+        yield server.url(name)
+    finally:
+        server.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def database(database_url: str) -> Iterator[Database]:
+    """An open handle on the fresh database."""
+    handle = open_database(database_url)
+    try:
+        yield handle
+    finally:
+        handle.dispose()
