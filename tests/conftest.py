@@ -14,9 +14,15 @@ from pathlib import Path
 
 import pytest
 
+from support import PASSWORD, ApiClient, ThreadedServer
+from twofold.api.app import create_app
+from twofold.auth.users import create_user
+from twofold.core.settings import Settings
+from twofold.pipelines.defaults import ensure_default_pipeline
 from twofold.store.database import Database, open_database
 from twofold.store.local_postgres import LocalPostgres, start_local_postgres
 from twofold.store.migrate import upgrade_to_latest
+from twofold.store.models import User
 
 BACKENDS = ("sqlite", "postgresql")
 _database_numbers = itertools.count()
@@ -26,7 +32,7 @@ _database_numbers = itertools.count()
 def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPostgres]:
     """One PostgreSQL server for the whole run, with a migrated template database."""
     directory = tmp_path_factory.mktemp("postgres")
-    server = start_local_postgres(directory / "server")
+    server = start_local_postgres(directory / "server")  # as root: a folder postgres can reach
     try:
         server.execute("CREATE DATABASE twofold_template")
         template = open_database(server.url("twofold_template"))
@@ -76,3 +82,35 @@ def database(database_url: str) -> Iterator[Database]:
         yield handle
     finally:
         handle.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    """Settings pointing at the test database and a temporary data directory."""
+    return Settings(home=tmp_path / "home", database_url=database_url, secret_key="test-secret")
+
+
+@pytest.fixture
+def admin(database: Database) -> User:
+    """An admin user, with the default pipeline in place."""
+    with database.transaction() as session:
+        ensure_default_pipeline(session)
+        return create_user(
+            session, email="admin@example.com", name="Ada Admin", password=PASSWORD, role="admin"
+        )
+
+
+@pytest.fixture
+def live_server(settings: Settings, database: Database) -> Iterator[str]:
+    """A real uvicorn server on a free port serving the app; yields its base URL."""
+    app = create_app(settings, database=database)
+    server = ThreadedServer(app)
+    with server.running() as url:
+        yield url
+
+
+@pytest.fixture
+def api(live_server: str, database: Database, admin: User) -> Iterator[ApiClient]:
+    """An HTTP client for the live server, authenticated as the admin."""
+    with ApiClient.for_user(live_server, database, admin) as client:
+        yield client

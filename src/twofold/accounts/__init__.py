@@ -1,1 +1,1 @@
-
+"""Accounts (organisations and their hierarchies) and memberships (people at accounts)."""

@@ -1,1 +1,1 @@
-
+"""Activities: calls, meetings, emails, notes, tasks, demos and proposals."""

@@ -71,7 +71,9 @@ def start_web_session(session: Session, *, user: User) -> StartedSession:
     csrf_token = new_secret()
     session.add(
         WebSession(
-            user_id=user.id, token_hash=digest(token), csrf_token=csrf_token,
+            user_id=user.id,
+            token_hash=digest(token),
+            csrf_token=csrf_token,
             expires_at=utcnow() + SESSION_LIFETIME,
         )
     )

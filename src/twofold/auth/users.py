@@ -32,11 +32,15 @@ def create_user(
         choices = ", ".join(role.value for role in Role)
         raise ValidationFailed.on("role", f"must be one of {choices}") from None
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed.on("password", f"must have at least {MIN_PASSWORD_LENGTH} characters")
+        raise ValidationFailed.on(
+            "password", f"must have at least {MIN_PASSWORD_LENGTH} characters"
+        )
     if session.scalar(select(User.id).where(User.email == login)) is not None:
         raise Conflict(f"a user with email {login} already exists")
     user = User(
-        email=login, name=name.strip() or login, password_hash=hash_password(password),
+        email=login,
+        name=name.strip() or login,
+        password_hash=hash_password(password),
         role=role.value,
     )
     session.add(user)

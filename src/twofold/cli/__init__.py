@@ -1,1 +1,1 @@
-
+"""The ``twofold`` command line (Typer + Rich)."""

@@ -15,14 +15,15 @@ def parse_currency(code: str, *, field: str = "currency") -> str:
     """Return the upper-case ISO 4217 code, or raise ``ValidationFailed``."""
     normalised = code.strip().upper()
     if normalised not in _KNOWN_CURRENCIES or len(normalised) != 3:
-        raise ValidationFailed.on(field, f"unknown currency {code!r} (expected ISO 4217, e.g. EUR)")
+        message = f"unknown currency {code!r} (expected ISO 4217, e.g. EUR)"
+        raise ValidationFailed.on(field, message)
     return normalised
 
 
 def parse_amount(value: object, currency: str, *, field: str = "amount") -> Decimal:
-    """Parse a decimal amount, refusing floats, negatives and more decimals than the currency has."""
+    """Parse a decimal amount; refuse floats, negatives and more decimals than the currency has."""
     if isinstance(value, float | bool):
-        raise ValidationFailed.on(field, "must be a decimal string such as \"1250.00\"")
+        raise ValidationFailed.on(field, 'must be a decimal string such as "1250.00"')
     try:
         amount = Decimal(str(value).strip())
     except InvalidOperation:

@@ -1,1 +1,1 @@
-
+"""Custom fields that admins define on accounts, persons and deals."""

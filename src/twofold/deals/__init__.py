@@ -1,1 +1,1 @@
-
+"""Deals: amounts, stages and their gates, buying committees, partners."""

@@ -1,1 +1,1 @@
-
+"""Persons: leads, contacts and consumers in one record."""

@@ -1,1 +1,1 @@
-
+"""Pipelines and their gated stages."""

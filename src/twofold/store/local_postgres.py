@@ -11,6 +11,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,10 +42,16 @@ class LocalPostgres:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def start_local_postgres(directory: Path) -> LocalPostgres:
-    """initdb + start a server on a free loopback port; the caller must ``stop()`` it."""
+def start_local_postgres(directory: Path | None = None) -> LocalPostgres:
+    """initdb + start a server on a free loopback port; the caller must ``stop()`` it.
+
+    As root the server lives in a fresh directory under the system temp folder, because the
+    ``postgres`` user cannot enter root's private temp folders.
+    """
     if shutil.which("initdb") is None or shutil.which("pg_ctl") is None:
         raise RuntimeError("PostgreSQL server binaries (initdb, pg_ctl) are not on the PATH")
+    if directory is None or os.geteuid() == 0:
+        directory = Path(tempfile.mkdtemp(prefix="twofold-pg-"))
     directory.mkdir(parents=True, exist_ok=True)
     owner = _server_owner()
     if os.geteuid() == 0:
@@ -52,13 +59,29 @@ def start_local_postgres(directory: Path) -> LocalPostgres:
         os.chown(directory, record.pw_uid, record.pw_gid)
         directory.chmod(0o700)
     data = directory / "data"
-    _run_as_owner(["initdb", "-D", str(data), "-U", owner, "-A", "trust", "-E", "UTF8",
-                   "--no-sync", "--locale=C"])
+    _run_as_owner(
+        [
+            "initdb",
+            "-D",
+            str(data),
+            "-U",
+            owner,
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+            "--locale=C",
+        ]
+    )
     port = _free_port()
-    options = (f"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off "
-               "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-    _run_as_owner(["pg_ctl", "-D", str(data), "-o", options, "-l", str(directory / "log"),
-                   "-w", "start"])
+    options = (
+        f"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off "
+        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    )
+    _run_as_owner(
+        ["pg_ctl", "-D", str(data), "-o", options, "-l", str(directory / "log"), "-w", "start"]
+    )
     return LocalPostgres(directory=directory, port=port, user=owner)
 
 
@@ -72,7 +95,9 @@ def _run_as_owner(command: list[str]) -> None:
     if os.geteuid() == 0:
         binary = shutil.which(command[0]) or command[0]
         command = ["runuser", "-u", "postgres", "--", binary, *command[1:]]
-    subprocess.run(command, check=True, capture_output=True, cwd="/")  # noqa: S603
+    result = subprocess.run(command, check=False, capture_output=True, text=True, cwd="/")  # noqa: S603
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed: {result.stderr or result.stdout}")
 
 
 def _free_port() -> int:

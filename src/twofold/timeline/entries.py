@@ -33,9 +33,14 @@ def append_to_timelines(
     for record_type, record_id in dict.fromkeys(records):
         session.add(
             TimelineEntry(
-                record_type=record_type.value, record_id=record_id, at=at,
-                actor_id=actor.id if actor else None, kind=kind, summary=summary,
-                changes=payload, activity_id=activity_id,
+                record_type=record_type.value,
+                record_id=record_id,
+                at=at,
+                actor_id=actor.id if actor else None,
+                kind=kind,
+                summary=summary,
+                changes=payload,
+                activity_id=activity_id,
             )
         )
 

@@ -1,1 +1,18 @@
+"""The /api/v1 routers, one module per resource; every route requires an API key."""
 
+from fastapi import APIRouter, Depends
+
+from twofold.api.dependencies import get_api_user
+from twofold.api.routes import (
+    accounts,
+    activities,
+    admin,
+    deals,
+    memberships,
+    persons,
+    pipelines,
+)
+
+api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(get_api_user)])
+for module in (accounts, persons, memberships, pipelines, deals, activities, admin):
+    api_router.include_router(module.router)

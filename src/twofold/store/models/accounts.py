@@ -49,9 +49,7 @@ class Membership(Timestamped, Base):
     )
     title: Mapped[str | None] = mapped_column(String(200))
     department: Mapped[str | None] = mapped_column(String(100))
-    reports_to_id: Mapped[int | None] = mapped_column(
-        ForeignKey("persons.id", ondelete="SET NULL")
-    )
+    reports_to_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="SET NULL"))
     buying_roles: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
     started_on: Mapped[date | None]
     ended_on: Mapped[date | None]

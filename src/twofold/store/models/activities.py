@@ -42,7 +42,9 @@ def _link_table(name: str, target: str) -> Table:
             ForeignKey("activities.id", ondelete="CASCADE"),
             primary_key=True,
         ),
-        Column(column, Identifier, ForeignKey(f"{target}.id", ondelete="CASCADE"), primary_key=True),
+        Column(
+            column, Identifier, ForeignKey(f"{target}.id", ondelete="CASCADE"), primary_key=True
+        ),
         Index(f"ix_{name}_{column}", column, "activity_id"),
     )
 

@@ -54,9 +54,7 @@ class DealStakeholder(Base):
 
     id: Mapped[int] = mapped_column(Identifier, primary_key=True)
     deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"))
-    person_id: Mapped[int] = mapped_column(
-        ForeignKey("persons.id", ondelete="CASCADE"), index=True
-    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
     buying_role: Mapped[str] = mapped_column(String(30))
     sentiment: Mapped[str] = mapped_column(String(20), default="unknown")
     is_primary: Mapped[bool] = mapped_column(default=False)

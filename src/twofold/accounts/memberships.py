@@ -1,0 +1,174 @@
+"""Memberships: a person at an account, with title, department, reporting line and roles."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from twofold.accounts.actions import get_account
+from twofold.auth.permissions import ensure_can_edit
+from twofold.core.enums import BuyingRole, RecordType
+from twofold.core.errors import Conflict, NotFound, ValidationFailed
+from twofold.persons.actions import display_name, get_person
+from twofold.store.changes import apply_changes, ensure_version
+from twofold.store.models import Account, Membership, Person, User
+from twofold.timeline import kinds
+from twofold.timeline.entries import append_to_timelines
+
+
+class MembershipFields(BaseModel):
+    """Fields a membership can be written with."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title: str | None = Field(default=None, max_length=200, examples=["CFO"])
+    department: str | None = Field(default=None, max_length=100, examples=["Finance"])
+    reports_to_id: int | None = Field(default=None, description="a person at the same account")
+    buying_roles: list[BuyingRole] | None = None
+    started_on: date | None = None
+    ended_on: date | None = Field(default=None, description="set when the person left")
+
+
+class MembershipCreate(MembershipFields):
+    """Put a person at an account."""
+
+    person_id: int
+    account_id: int
+
+
+class MembershipUpdate(MembershipFields):
+    """A partial update of a membership."""
+
+
+def get_membership(session: Session, membership_id: int) -> Membership:
+    """The membership with this id, or ``NotFound``."""
+    membership = session.get(Membership, membership_id)
+    if membership is None:
+        raise NotFound(f"no membership {membership_id}")
+    return membership
+
+
+def add_membership(session: Session, *, actor: User, data: MembershipCreate) -> Membership:
+    """Put a person at an account (editing the account's people needs edit rights on it)."""
+    account = get_account(session, data.account_id)
+    person = get_person(session, data.person_id)
+    ensure_can_edit(actor, account.owner_id, record="account")
+    duplicate = select(Membership.id).where(
+        Membership.person_id == person.id, Membership.account_id == account.id
+    )
+    if session.scalar(duplicate) is not None:
+        raise Conflict(f"{display_name(person)} is already at {account.name}")
+    values = _clean_fields(session, data, account_id=account.id, person_id=person.id)
+    membership = Membership(
+        person_id=person.id, account_id=account.id, **{"buying_roles": [], **values}
+    )
+    session.add(membership)
+    session.flush()
+    append_to_timelines(
+        session,
+        actor=actor,
+        records=[(RecordType.ACCOUNT, account.id), (RecordType.PERSON, person.id)],
+        kind=kinds.MEMBERSHIP_ADDED,
+        summary=f"{display_name(person)} joined {account.name}",
+        changes={"title": membership.title, "department": membership.department},
+    )
+    return membership
+
+
+def update_membership(
+    session: Session,
+    *,
+    actor: User,
+    membership: Membership,
+    data: MembershipUpdate,
+    expected_version: int | None = None,
+) -> Membership:
+    """Change title, department, reporting line, roles or dates (``ended_on`` marks a leaver)."""
+    account = get_account(session, membership.account_id)
+    ensure_can_edit(actor, account.owner_id, record="account")
+    ensure_version(membership, expected_version)
+    values = _clean_fields(session, data, account_id=account.id, person_id=membership.person_id)
+    started = values.get("started_on", membership.started_on)
+    ended = values.get("ended_on", membership.ended_on)
+    if started and ended and ended < started:
+        raise ValidationFailed.on("ended_on", "must not be before started_on")
+    changes = apply_changes(membership, values)
+    if changes:
+        person = session.get(Person, membership.person_id)
+        name = display_name(person) if person else f"Person {membership.person_id}"
+        session.flush()
+        left = "ended_on" in changes and membership.ended_on is not None
+        summary = f"{name} left {account.name}" if left else f"{name} at {account.name} changed"
+        append_to_timelines(
+            session,
+            actor=actor,
+            records=[(RecordType.ACCOUNT, account.id), (RecordType.PERSON, membership.person_id)],
+            kind=kinds.MEMBERSHIP_CHANGED,
+            summary=summary,
+            changes=changes,
+        )
+    return membership
+
+
+def remove_membership(session: Session, *, actor: User, membership: Membership) -> None:
+    """Delete a membership entered by mistake (people who left keep theirs, with ``ended_on``)."""
+    account = get_account(session, membership.account_id)
+    ensure_can_edit(actor, account.owner_id, record="account")
+    append_to_timelines(
+        session,
+        actor=actor,
+        records=[(RecordType.ACCOUNT, account.id), (RecordType.PERSON, membership.person_id)],
+        kind=kinds.MEMBERSHIP_REMOVED,
+        summary=f"Membership at {account.name} removed",
+    )
+    session.delete(membership)
+    session.flush()
+
+
+def _clean_fields(
+    session: Session, data: MembershipFields, *, account_id: int, person_id: int
+) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        key: getattr(data, key)
+        for key in data.model_fields_set & set(MembershipFields.model_fields)
+    }
+    if "buying_roles" in values:
+        values["buying_roles"] = list(dict.fromkeys(r.value for r in values["buying_roles"] or []))
+    manager_id = values.get("reports_to_id")
+    if manager_id is not None:
+        if manager_id == person_id:
+            raise ValidationFailed.on("reports_to_id", "a person cannot report to themselves")
+        colleague = select(Membership.id).where(
+            Membership.person_id == manager_id, Membership.account_id == account_id
+        )
+        if session.scalar(colleague) is None:
+            raise ValidationFailed.on(
+                "reports_to_id", f"person {manager_id} is not at this account"
+            )
+    return values
+
+
+def account_members(session: Session, account_id: int) -> list[tuple[Membership, Person]]:
+    """Everyone at an account (leavers included), by department then name."""
+    query = (
+        select(Membership, Person)
+        .join(Person, Person.id == Membership.person_id)
+        .where(Membership.account_id == account_id)
+        .order_by(Membership.department, Person.last_name, Person.first_name)
+    )
+    return [(row[0], row[1]) for row in session.execute(query)]
+
+
+def person_accounts(session: Session, person_id: int) -> list[tuple[Membership, Account]]:
+    """Every account a person is (or was) at."""
+    query = (
+        select(Membership, Account)
+        .join(Account, Account.id == Membership.account_id)
+        .where(Membership.person_id == person_id)
+        .order_by(Membership.ended_on.is_not(None), Account.name)
+    )
+    return [(row[0], row[1]) for row in session.execute(query)]

@@ -1,0 +1,62 @@
+"""The FastAPI application: REST API, OpenAPI docs, web UI and static files."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from twofold import __version__
+from twofold.api.errors import install_error_handlers
+from twofold.api.limits import BodySizeLimit
+from twofold.api.routes import api_router
+from twofold.core.settings import Settings
+from twofold.store.database import Database, open_database
+from twofold.store.migrate import upgrade_to_latest
+from twofold.web.routes import web_router
+
+STATIC = Path(__file__).parent.parent / "web" / "static"
+
+DESCRIPTION = """One CRM for accounts and for consumers.
+
+Authenticate with `Authorization: Bearer <api key>` (create one with
+`twofold apikeys create --user EMAIL`). Lists take `limit` (≤ 500) and `cursor` and answer
+`{"items": [...], "next_cursor": ...}`. Updates are `PATCH` with `If-Match: "<version>"`
+from the record's `ETag`; a stale version answers 412. Errors are
+`{"error": {"code", "message", "details"}}`.
+"""
+
+
+def create_app(settings: Settings, *, database: Database | None = None) -> FastAPI:
+    """Build the app; the database is opened (and migrated) when the app starts."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = database is None
+        handle = database or open_database(settings.database_url)
+        upgrade_to_latest(handle)
+        app.state.database = handle
+        try:
+            yield
+        finally:
+            if owned:
+                handle.dispose()
+
+    app = FastAPI(
+        title="Twofold",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.include_router(api_router)
+    app.include_router(web_router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

@@ -1,0 +1,67 @@
+"""Request-scoped dependencies: the database session and the authenticated user."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy.orm import Session
+
+from twofold.auth.credentials import user_for_api_key
+from twofold.core.errors import NotAuthenticated, ValidationFailed
+from twofold.core.settings import Settings
+from twofold.store.database import Database
+from twofold.store.models import User
+
+
+def get_database(request: Request) -> Database:
+    """The database opened by the app at start-up."""
+    database: Database = request.app.state.database
+    return database
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings the app was created with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_session(database: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
+    """One transaction per request: committed when the handler returns, rolled back on error."""
+    with database.sessions() as session, session.begin():
+        yield session
+
+
+# scope="function": commit before the response is sent, so a 2xx means the write is durable.
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
+AppSettings = Annotated[Settings, Depends(get_settings)]
+
+
+def get_api_user(
+    session: DbSession,
+    authorization: Annotated[str | None, Header()] = None,
+) -> User:
+    """The user behind ``Authorization: Bearer <api key>``; 401 otherwise."""
+    if not authorization:
+        raise NotAuthenticated("send an API key as 'Authorization: Bearer <key>'")
+    scheme, _, secret = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise NotAuthenticated("use the Bearer scheme: 'Authorization: Bearer <key>'")
+    return user_for_api_key(session, secret.strip())
+
+
+ApiUser = Annotated[User, Depends(get_api_user)]
+
+
+def parse_if_match(if_match: Annotated[str | None, Header()] = None) -> int | None:
+    """The record version named by ``If-Match`` (our ETags are ``"<version>"``)."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    value = if_match.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise ValidationFailed.on("If-Match", 'must be an ETag returned by this API, e.g. "3"')
+    return int(value)
+
+
+ExpectedVersion = Annotated[int | None, Depends(parse_if_match)]
