@@ -116,3 +116,23 @@ def test_openapi_lists_the_resources(api: ApiClient) -> None:
         "/api/v1/deals/{deal_id}/committee",
     ):
         assert path in paths
+
+
+def test_api_docs_are_served_without_a_cdn(api: ApiClient) -> None:
+    page = httpx.get(f"{api.server_url}/docs")
+    assert page.status_code == 200
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in page.text
+    assert "cdn" not in page.text.lower()
+    bundle = httpx.get(f"{api.server_url}/static/vendor/swagger-ui/swagger-ui-bundle.js")
+    assert bundle.status_code == 200
+    assert len(bundle.content) > 100_000
+
+
+def test_ids_beyond_64_bits_are_refused_not_crashed(api: ApiClient) -> None:
+    huge = 10**23
+    assert api.get(f"/accounts/{huge}").status_code == 422
+    response = api.post("/deals", json={"name": "X", "account_id": huge})
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "validation_error"
+    assert api.get("/deals", params={"owner_id": huge}).status_code == 422
+    assert count_rows(api.database, "deals") == 0

@@ -85,6 +85,10 @@ def test_memberships_org_chart_and_leavers(api: ApiClient) -> None:
         ).status_code
         == 409
     )
+    ceo_membership = api.get("/memberships", params={"account_id": account["id"]}).json()[0]
+    loop = api.patch(f"/memberships/{ceo_membership['id']}", json={"reports_to_id": cfo["id"]})
+    assert loop.status_code == 422
+    assert "reports (indirectly)" in loop.json()["error"]["message"]
     bad_dates = api.patch(f"/memberships/{cfo_membership['id']}", json={"ended_on": "2019-01-01"})
     assert bad_dates.status_code == 422
     left = api.patch(f"/memberships/{cfo_membership['id']}", json={"ended_on": "2026-06-30"})

@@ -149,7 +149,29 @@ def _clean_fields(
             raise ValidationFailed.on(
                 "reports_to_id", f"person {manager_id} is not at this account"
             )
+        _ensure_no_reporting_loop(
+            session, account_id=account_id, person_id=person_id, manager_id=manager_id
+        )
     return values
+
+
+def _ensure_no_reporting_loop(
+    session: Session, *, account_id: int, person_id: int, manager_id: int
+) -> None:
+    """Walk up the new manager's reporting line; meeting the person again would be a loop."""
+    seen: set[int] = set()
+    current: int | None = manager_id
+    while current is not None and current not in seen:
+        if current == person_id:
+            raise ValidationFailed.on(
+                "reports_to_id", f"person {manager_id} already reports (indirectly) to this person"
+            )
+        seen.add(current)
+        current = session.scalar(
+            select(Membership.reports_to_id).where(
+                Membership.person_id == current, Membership.account_id == account_id
+            )
+        )
 
 
 def account_members(session: Session, account_id: int) -> list[tuple[Membership, Person]]:

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 
@@ -60,6 +60,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, error: RequestValidationError) -> Response:
         return error_response(request, _from_pydantic(error.errors()))
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, _error: OverflowError) -> Response:
+        return error_response(request, ValidationFailed("a number in the request is too large"))
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, _error: DataError) -> Response:
+        return error_response(request, ValidationFailed("a value in the request is out of range"))
 
     @app.exception_handler(StaleDataError)
     async def _stale(request: Request, _error: StaleDataError) -> Response:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -53,7 +55,7 @@ def authenticate(session: Session, *, email: str, password: str) -> User | None:
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None or not user.is_active:
         # Spend the same time as a real check so that timing does not reveal valid emails.
-        verify_password(_DUMMY_HASH, password)
+        verify_password(_dummy_hash(), password)
         return None
     return user if verify_password(user.password_hash, password) else None
 
@@ -71,4 +73,7 @@ def count_users(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(User)) or 0)
 
 
-_DUMMY_HASH = hash_password("not-a-real-password")
+@cache
+def _dummy_hash() -> str:
+    """A real argon2 hash to verify against when the email is unknown (computed once)."""
+    return hash_password("not-a-real-password")

@@ -34,7 +34,7 @@ def person_deals(session: Session, person_id: int, *, limit: int = MAX_DEALS) ->
     )
     found = {
         deal.id: PersonOnDeal(deal=deal, stage=stage, is_customer=deal.person_id == person_id)
-        for deal, stage in session.execute(query).tuples()
+        for deal, stage in session.execute(query)
     }
     if found:
         roles = (

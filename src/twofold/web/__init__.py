@@ -1,1 +1,1 @@
-
+"""The server-rendered web UI (Jinja2 + HTMX)."""

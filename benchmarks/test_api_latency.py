@@ -1,0 +1,171 @@
+"""Account page and list/search API latency at scale, on SQLite and PostgreSQL.
+
+Seeds the demo company at ``TWOFOLD_BENCH_SIZE`` (default ``large``: 100k accounts, 1M people,
+1M deals, 10M activities), serves it with a real uvicorn server and times real HTTP requests.
+The reference, in the same run, is the bare SQL of the same page through the same driver:
+what the storage alone costs, so the numbers show what our stack adds.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from rich.console import Console
+from sqlalchemy import text
+
+from support import ThreadedServer
+from twofold.api.app import create_app
+from twofold.auth.credentials import create_api_key, start_web_session
+from twofold.auth.users import create_user
+from twofold.cli.progress import RichProgress
+from twofold.core.settings import Settings
+from twofold.demo.generator import build_demo_company
+from twofold.demo.sizes import DemoSize
+from twofold.store.database import Database
+
+pytestmark = pytest.mark.bench
+RESULTS = Path(__file__).parent / "results"
+REPEATS = int(os.environ.get("TWOFOLD_BENCH_REPEATS", "200"))
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    """p50 and p95 in milliseconds."""
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return statistics.median(ordered) * 1000, p95 * 1000
+
+
+def timed(call: Callable[[int], object], repeats: int = REPEATS) -> tuple[float, float]:
+    """Run ``call(i)`` ``repeats`` times after a warm-up; p50/p95 in ms."""
+    for index in range(5):
+        call(index)
+    samples = []
+    for index in range(repeats):
+        started = time.perf_counter()
+        call(index)
+        samples.append(time.perf_counter() - started)
+    return percentiles(samples)
+
+
+def test_api_and_account_page_latency(settings: Settings, database: Database) -> None:
+    size = DemoSize.parse(os.environ.get("TWOFOLD_BENCH_SIZE", "large"))
+    started = time.perf_counter()
+    with RichProgress(Console()) as progress:
+        build_demo_company(database, size=size, progress=progress)
+    seed_seconds = time.perf_counter() - started
+    with database.transaction() as session:
+        admin = create_user(
+            session,
+            email="bench@example.com",
+            name="Bench",
+            password="bench-password-1",
+            role="admin",
+        )
+        key = create_api_key(session, user=admin).secret
+        cookie = start_web_session(session, user=admin).token
+        account_ids = [
+            row[0] for row in session.execute(text("SELECT id FROM accounts ORDER BY id LIMIT 200"))
+        ]
+    terms = ["acme", "tech", "gmbh", "nova", "smith", "data", "north", "ab"]
+    rows: list[tuple[str, float, float, float | None, float | None]] = []
+    server = ThreadedServer(create_app(settings, database=database))
+    with (
+        server.running() as url,
+        httpx.Client(
+            base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=60
+        ) as client,
+    ):
+        client.cookies.set("twofold_session", cookie)
+
+        def check(response: httpx.Response) -> None:
+            assert response.status_code == 200, response.text[:300]
+
+        def sql(statement: str, **params: object) -> Callable[[int], object]:
+            def run(index: int) -> object:
+                with database.engine.connect() as connection:
+                    values = {k: (v(index) if callable(v) else v) for k, v in params.items()}
+                    return connection.execute(text(statement), values).all()
+
+            return run
+
+        cases = [
+            (
+                "GET /api/v1/accounts (first page)",
+                lambda _i: check(client.get("/api/v1/accounts")),
+                sql("SELECT * FROM accounts ORDER BY name, id LIMIT 51"),
+            ),
+            (
+                "GET /api/v1/accounts?search=",
+                lambda i: check(client.get("/api/v1/accounts", params={"search": terms[i % 8]})),
+                sql(
+                    "SELECT * FROM accounts WHERE search_text LIKE :q ORDER BY name, id LIMIT 51",
+                    q=lambda i: f"%{terms[i % 8]}%",
+                ),
+            ),
+            (
+                "GET /api/v1/persons?search=",
+                lambda i: check(client.get("/api/v1/persons", params={"search": terms[i % 8]})),
+                sql(
+                    "SELECT * FROM persons WHERE search_text LIKE :q "
+                    "ORDER BY last_name, id LIMIT 51",
+                    q=lambda i: f"%{terms[i % 8]}%",
+                ),
+            ),
+            (
+                "GET /api/v1/deals?account_id=",
+                lambda i: check(
+                    client.get("/api/v1/deals", params={"account_id": account_ids[i % 200]})
+                ),
+                sql(
+                    "SELECT * FROM deals WHERE account_id = :a "
+                    "ORDER BY updated_at DESC, id DESC LIMIT 51",
+                    a=lambda i: account_ids[i % 200],
+                ),
+            ),
+            (
+                "GET /accounts/{id} (account page)",
+                lambda i: check(client.get(f"/accounts/{account_ids[i % 200]}")),
+                None,
+            ),
+        ]
+        for name, call, reference in cases:
+            p50, p95 = timed(call)
+            ref = timed(reference) if reference else (None, None)
+            rows.append((name, p50, p95, *ref))
+    _report(database.dialect, size, seed_seconds, rows)
+
+
+def _report(
+    dialect: str,
+    size: DemoSize,
+    seed_seconds: float,
+    rows: list[tuple[str, float, float, float | None, float | None]],
+) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        f"### {dialect} — {size} — {stamp}",
+        (
+            f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}; seeding took {seed_seconds:.0f} s; "
+            f"{REPEATS} sequential requests per row."
+        ),
+        "",
+        "| request | p50 ms | p95 ms | reference SQL p50 ms | reference SQL p95 ms |",
+        "|---|---|---|---|---|",
+    ]
+    for name, p50, p95, r50, r95 in rows:
+        ref = f"{r50:.1f} | {r95:.1f}" if r50 is not None and r95 is not None else "— | —"
+        lines.append(f"| {name} | {p50:.1f} | {p95:.1f} | {ref} |")
+    report = "\n".join(lines) + "\n\n"
+    print("\n" + report)
+    with (RESULTS / "latest.md").open("a") as handle:
+        handle.write(report)

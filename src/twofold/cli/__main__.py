@@ -1,0 +1,5 @@
+"""``python -m twofold.cli``."""
+
+from twofold.cli.main import app
+
+app()

@@ -1,0 +1,167 @@
+"""``twofold``: init, serve, demo, users and API keys."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from sqlalchemy import exists, select
+
+from twofold.auth.credentials import create_api_key
+from twofold.auth.passwords import hash_password
+from twofold.auth.users import create_user, get_user_by_email
+from twofold.cli.progress import RichProgress
+from twofold.cli.setup import initialise
+from twofold.core.enums import Role
+from twofold.core.errors import TwofoldError
+from twofold.core.settings import Settings, load_settings
+from twofold.demo.generator import build_demo_company
+from twofold.demo.sizes import DemoSize
+from twofold.store.database import Database
+from twofold.store.models import Account
+
+app = typer.Typer(help="Twofold: one CRM for accounts and for consumers.", no_args_is_help=True)
+users_app = typer.Typer(help="Manage users.", no_args_is_help=True)
+apikeys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(apikeys_app, name="apikeys")
+console = Console()
+errors = Console(stderr=True)
+
+DEMO_ADMIN_EMAIL = "admin@twofold.example"
+
+
+def _settings(port: int | None = None, host: str | None = None) -> Settings:
+    settings = load_settings()
+    overrides = {k: v for k, v in (("port", port), ("host", host)) if v is not None}
+    return Settings(**{**settings.__dict__, **overrides}) if overrides else settings
+
+
+def _fail(message: str) -> typer.Exit:
+    errors.print(f"[red]Error:[/red] {message}")
+    return typer.Exit(code=1)
+
+
+@app.command()
+def init() -> None:
+    """Create the data directory, migrate the database and add the default pipeline."""
+    settings = _settings()
+    initialise(settings).dispose()
+    console.print(f"Initialised Twofold in {settings.home}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="interface to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="port to listen on")] = None,
+) -> None:
+    """Serve the web UI and the API."""
+    settings = _settings(port, host)
+    initialise(settings).dispose()
+    _serve(settings)
+
+
+@app.command()
+def demo(
+    port: Annotated[int | None, typer.Option(help="port to listen on")] = None,
+    size: Annotated[str, typer.Option(help="default, small, large, scale=N or counts")] = "default",
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="serve afterwards")
+    ] = True,
+) -> None:
+    """Build the demo company (once), print a login and an API key, and serve it."""
+    settings = _settings(port)
+    try:
+        demo_size = DemoSize.parse(size)
+    except ValueError as error:
+        raise _fail(str(error)) from None
+    database = initialise(settings)
+    try:
+        _build_demo_if_empty(database, demo_size)
+        password, key = _demo_credentials(database)
+    finally:
+        database.dispose()
+    console.print(f"Admin login: {DEMO_ADMIN_EMAIL} / {password}")
+    console.print(f"API key: {key}")
+    console.print(f"Open http://{settings.host}:{settings.port}/ (API docs at /docs)")
+    if serve_after:
+        _serve(settings)
+
+
+@users_app.command("create")
+def users_create(
+    email: Annotated[str, typer.Option(help="login email")],
+    role: Annotated[Role, typer.Option(help="admin, manager, rep, marketer or viewer")] = Role.REP,
+    name: Annotated[str, typer.Option(help="display name")] = "",
+    password: Annotated[
+        str | None, typer.Option(help="at least 10 characters; prompted for when omitted")
+    ] = None,
+) -> None:
+    """Create a user."""
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    database = initialise(_settings())
+    try:
+        with database.transaction() as session:
+            user = create_user(session, email=email, name=name, password=password, role=role)
+            console.print(f"Created {user.role} {user.email} (id {user.id})")
+    except TwofoldError as error:
+        raise _fail(error.message) from None
+    finally:
+        database.dispose()
+
+
+@apikeys_app.command("create")
+def apikeys_create(
+    user: Annotated[str, typer.Option("--user", help="email of the key's user")],
+    name: Annotated[str, typer.Option(help="a label for the key")] = "cli",
+) -> None:
+    """Issue an API key for a user and print it (it is shown only once)."""
+    database = initialise(_settings())
+    try:
+        with database.transaction() as session:
+            issued = create_api_key(session, user=get_user_by_email(session, user), name=name)
+            console.print(f"API key: {issued.secret}")
+    except TwofoldError as error:
+        raise _fail(error.message) from None
+    finally:
+        database.dispose()
+
+
+def _build_demo_if_empty(database: Database, size: DemoSize) -> None:
+    with database.transaction() as session:
+        if session.scalar(select(exists().where(Account.id.is_not(None)))):
+            console.print("The demo company is already there; reusing it.")
+            return
+    with RichProgress(console) as progress:
+        build_demo_company(database, size=size, progress=progress)
+
+
+def _demo_credentials(database: Database) -> tuple[str, str]:
+    """(Re)set the demo admin's password and issue a fresh key, so both can be printed."""
+    password = secrets.token_urlsafe(12)
+    with database.transaction() as session:
+        try:
+            admin = get_user_by_email(session, DEMO_ADMIN_EMAIL)
+            admin.password_hash = hash_password(password)
+        except TwofoldError:
+            admin = create_user(
+                session,
+                email=DEMO_ADMIN_EMAIL,
+                name="Demo Admin",
+                password=password,
+                role=Role.ADMIN,
+            )
+        key = create_api_key(session, user=admin, name="demo").secret
+    return password, key
+
+
+def _serve(settings: Settings) -> None:
+    # Imported here so that the other commands start without loading the web stack.
+    import uvicorn  # noqa: PLC0415
+
+    from twofold.api.app import create_app  # noqa: PLC0415
+
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")

@@ -1,0 +1,154 @@
+"""Build a whole demo company, deterministically from a seed, in bulk.
+
+Order of work: the sales team and the pipelines go through the domain functions (a few
+rows); accounts, persons, deals and activities, with everything hanging off them, are
+generated lazily and written in chunks by ``bulk.BulkWriter`` with ids assigned here.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+
+from twofold.core.errors import Conflict
+from twofold.core.progress import ProgressReporter, SilentProgress
+from twofold.core.time import as_utc, utcnow
+from twofold.demo.accounts import generate_accounts
+from twofold.demo.activities import generate_activities
+from twofold.demo.bulk import (
+    BulkWriter,
+    InsertMethod,
+    analyze,
+    next_ids,
+    open_sink,
+    reset_sequences,
+)
+from twofold.demo.deals import generate_deals
+from twofold.demo.load_schema import relaxed_for_load
+from twofold.demo.persons import generate_persons
+from twofold.demo.sizes import DemoSize
+from twofold.demo.specs import (
+    ACCOUNTS,
+    ACTIVITIES,
+    ACTIVITY_ACCOUNTS,
+    ACTIVITY_DEALS,
+    ACTIVITY_PERSONS,
+    ALL_SPECS,
+    DEALS,
+    MEMBERSHIPS,
+    PARTNERS,
+    PERSONS,
+    STAGE_HISTORY,
+    STAKEHOLDERS,
+    TIMELINE,
+)
+from twofold.demo.team import DEMO_PASSWORD, create_team, prepare_pipelines
+from twofold.demo.world import Clock, IdSequence, World, phase_rng
+from twofold.store.database import Database
+from twofold.store.models import Account
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    """What a build created: row counts per kind, the demo users, and how long it took."""
+
+    users: int
+    accounts: int
+    persons: int
+    memberships: int
+    deals: int
+    stage_visits: int
+    stakeholders: int
+    partners: int
+    activities: int
+    activity_links: int
+    timeline_entries: int
+    user_emails: list[str] = field(default_factory=list)
+    user_password: str = DEMO_PASSWORD
+    seconds: float = 0.0
+
+    @property
+    def rows(self) -> int:
+        """Every row written in bulk (users and pipelines not included)."""
+        return (
+            self.accounts
+            + self.persons
+            + self.memberships
+            + self.deals
+            + self.stage_visits
+            + self.stakeholders
+            + self.partners
+            + self.activities
+            + self.activity_links
+            + self.timeline_entries
+        )
+
+
+def build_demo_company(
+    database: Database,
+    *,
+    size: DemoSize,
+    seed: int = 7,
+    progress: ProgressReporter | None = None,
+    now: datetime | None = None,
+    insert_method: InsertMethod = "auto",
+) -> DemoSummary:
+    """Fill a migrated database that has no accounts yet with a realistic demo company."""
+    started = time.perf_counter()
+    reporter = progress or SilentProgress()
+    ensure_no_accounts(database)
+    with database.transaction() as session:
+        team = create_team(session, accounts=size.accounts, rng=phase_rng(seed, "team"))
+        pipeline, renewals = prepare_pipelines(session, actor_id=team.managers[0])
+    ids = {name: IdSequence(start) for name, start in next_ids(database, ALL_SPECS).items()}
+    world = World(
+        seed=seed,
+        clock=Clock(as_utc(now or utcnow())),
+        team=team,
+        pipeline=pipeline,
+        renewals=renewals,
+        ids=ids,
+    )
+    with (
+        relaxed_for_load(database, ALL_SPECS),
+        open_sink(database, ALL_SPECS, insert_method) as sink,
+    ):
+        writer = BulkWriter(sink, ALL_SPECS)
+        world.accounts = generate_accounts(world, writer, total=size.accounts, progress=reporter)
+        world.persons = generate_persons(world, writer, total=size.persons, progress=reporter)
+        world.deals = generate_deals(world, writer, total=size.deals, progress=reporter)
+        generate_activities(world, writer, total=size.activities, progress=reporter)
+        writer.finish()
+    reset_sequences(database, ALL_SPECS)
+    analyze(database, ALL_SPECS)
+    written = writer.written
+    return DemoSummary(
+        users=len(team.emails),
+        accounts=written[ACCOUNTS.name],
+        persons=written[PERSONS.name],
+        memberships=written[MEMBERSHIPS.name],
+        deals=written[DEALS.name],
+        stage_visits=written[STAGE_HISTORY.name],
+        stakeholders=written[STAKEHOLDERS.name],
+        partners=written[PARTNERS.name],
+        activities=written[ACTIVITIES.name],
+        activity_links=sum(
+            written[spec.name] for spec in (ACTIVITY_ACCOUNTS, ACTIVITY_PERSONS, ACTIVITY_DEALS)
+        ),
+        timeline_entries=written[TIMELINE.name],
+        user_emails=list(team.emails),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def ensure_no_accounts(database: Database) -> None:
+    """Refuse to build into a database that already has accounts (``Conflict``)."""
+    with database.sessions() as session:
+        if session.scalar(select(Account.id).limit(1)) is not None:
+            raise Conflict(
+                "the database already has accounts; the demo company is built into an empty "
+                "database (start from a fresh data directory)"
+            )
