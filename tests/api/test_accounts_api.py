@@ -116,6 +116,11 @@ def test_search_filter_and_cursor_pagination(api: ApiClient) -> None:
         if cursor is None:
             break
     assert seen == ["Zeta 0", "Zeta 2", "Zeta 4", "Zeta 6"]
+    by_name = api.get("/accounts", params={"sort": "name", "limit": 2}).json()["next_cursor"]
+    for sort in ("updated_at", "id", "-name"):
+        mismatch = api.get("/accounts", params={"sort": sort, "cursor": by_name})
+        assert mismatch.status_code == 422, sort
+        assert mismatch.json()["error"]["details"][0]["field"] == "cursor"
     descending = api.get("/accounts", params={"sort": "-name", "limit": 2}).json()
     assert [a["name"] for a in descending["items"]] == ["Zeta 6", "Zeta 5"]
 

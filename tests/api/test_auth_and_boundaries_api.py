@@ -136,3 +136,16 @@ def test_ids_beyond_64_bits_are_refused_not_crashed(api: ApiClient) -> None:
     assert response.json()["error"]["code"] == "validation_error"
     assert api.get("/deals", params={"owner_id": huge}).status_code == 422
     assert count_rows(api.database, "deals") == 0
+
+
+def test_a_streamed_oversized_body_is_refused_with_413(api: ApiClient) -> None:
+    def chunks():  # no Content-Length: the server must count as the bytes arrive
+        yield b'{"name": "'
+        for _ in range(300):
+            yield b"A" * 10_000
+        yield b'"}'
+
+    response = api.post("/accounts", content=chunks(), headers={"Content-Type": "application/json"})
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+    assert count_rows(api.database, "accounts") == 0

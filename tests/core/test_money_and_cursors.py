@@ -18,7 +18,8 @@ def test_amounts_respect_the_currency_decimals() -> None:
     assert parse_amount("1000", "JPY") == Decimal(1000)
     assert parse_amount("1.234", "KWD") == Decimal("1.234")
     assert format_amount(Decimal("3"), "USD") == "3.00"
-    for bad in ("1.001", "abc", "-1", "NaN", "1e20", 1.5):
+    assert parse_amount("9999999999999.99", "USD") == Decimal("9999999999999.99")
+    for bad in ("1.001", "abc", "-1", "NaN", "1e20", 1.5, "10000000000000"):
         with pytest.raises(ValidationFailed):
             parse_amount(bad, "USD")
     with pytest.raises(ValidationFailed):
@@ -35,8 +36,8 @@ def test_currencies_are_iso_codes() -> None:
 def test_cursors_round_trip_and_reject_tampering() -> None:
     moment = datetime(2026, 11, 22, 10, 30, tzinfo=UTC)
     for value in ("Acme", moment, 42):
-        assert decode_cursor(encode_cursor(value, 7)) == (value, 7)
-    for bad in ("!!!", "bm90IGpzb24", encode_cursor("x", 1)[:-3]):
+        assert decode_cursor(encode_cursor(value, 7, sort="-name")) == ("-name", value, 7)
+    for bad in ("!!!", "bm90IGpzb24", encode_cursor("x", 1, sort="name")[:-3]):
         with pytest.raises(ValidationFailed):
             decode_cursor(bad)
 

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from twofold.accounts.hierarchy import ensure_no_cycle
+from twofold.accounts.hierarchy import ensure_valid_parent
 from twofold.accounts.schemas import AccountCreate, AccountFields, AccountUpdate
 from twofold.auth.permissions import ensure_can_assign, ensure_can_edit, ensure_can_write
 from twofold.core.enums import AccountLifecycle, RecordType
@@ -36,6 +36,8 @@ def create_account(session: Session, *, actor: User, data: AccountCreate) -> Acc
     values = _clean_fields(session, data, current=None)
     values.setdefault("owner_id", actor.id)
     ensure_can_assign(actor, values["owner_id"])
+    if values.get("parent_id") is not None:
+        ensure_valid_parent(session, account_id=None, new_parent_id=values["parent_id"])
     defaults = {"lifecycle": AccountLifecycle.PROSPECT.value, "domains": [], "custom": {}}
     account = Account(name=data.name, **{**defaults, **values})
     account.search_text = search_text(account.name, *account.domains)
@@ -70,7 +72,7 @@ def update_account(
     if "owner_id" in values:
         ensure_can_assign(actor, values["owner_id"])
     if values.get("parent_id") is not None:
-        ensure_no_cycle(session, account_id=account.id, new_parent_id=values["parent_id"])
+        ensure_valid_parent(session, account_id=account.id, new_parent_id=values["parent_id"])
     changes = apply_changes(account, values)
     if changes:
         account.search_text = search_text(account.name, *account.domains)
@@ -139,7 +141,12 @@ def _clean_fields(
 def _clean_revenue(values: dict[str, Any], current: Account | None) -> None:
     if "annual_revenue" not in values and "annual_revenue_currency" not in values:
         return
-    amount = values.get("annual_revenue", current.annual_revenue if current else None)
+    if values.get("annual_revenue_currency") is not None:
+        values["annual_revenue_currency"] = parse_currency(
+            values["annual_revenue_currency"], field="annual_revenue_currency"
+        )
+    stored = current.annual_revenue if current else None
+    amount = values.get("annual_revenue", str(stored.normalize()) if stored is not None else None)
     currency = values.get(
         "annual_revenue_currency", current.annual_revenue_currency if current else None
     )

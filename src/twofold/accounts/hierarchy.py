@@ -16,15 +16,24 @@ from twofold.store.models import Account, Deal, Membership, Stage
 MAX_DEPTH = 50
 
 
-def ensure_no_cycle(session: Session, *, account_id: int, new_parent_id: int) -> None:
-    """Refuse a parent that is the account itself or one of its descendants."""
+def ensure_valid_parent(session: Session, *, account_id: int | None, new_parent_id: int) -> None:
+    """Refuse a parent that makes a cycle or a hierarchy deeper than ``MAX_DEPTH`` levels.
+
+    Capping the depth on every write keeps every walk up or down the tree bounded and exact.
+    """
     if new_parent_id == account_id:
         raise ValidationFailed.on("parent_id", "an account cannot be its own parent")
     ancestors = ancestor_ids(session, new_parent_id)
-    if account_id in ancestors:
+    if account_id is not None and account_id in ancestors:
         raise ValidationFailed.on(
             "parent_id", f"account {new_parent_id} is inside this account's hierarchy (a cycle)"
         )
+    height = 0
+    if account_id is not None:
+        tree = subtree(account_id)
+        height = int(session.scalar(select(func.max(tree.c.depth))) or 0)
+    if len(ancestors) + height + 1 > MAX_DEPTH:
+        raise ValidationFailed.on("parent_id", f"hierarchies are limited to {MAX_DEPTH} levels")
 
 
 def ancestor_ids(session: Session, account_id: int) -> list[int]:

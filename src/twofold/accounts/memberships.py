@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,6 +13,7 @@ from twofold.accounts.actions import get_account
 from twofold.auth.permissions import ensure_can_edit
 from twofold.core.enums import BuyingRole, RecordType
 from twofold.core.errors import Conflict, NotFound, ValidationFailed
+from twofold.core.inputs import InputModel
 from twofold.persons.actions import display_name, get_person
 from twofold.store.changes import apply_changes, ensure_version
 from twofold.store.models import Account, Membership, Person, User
@@ -20,10 +21,8 @@ from twofold.timeline import kinds
 from twofold.timeline.entries import append_to_timelines
 
 
-class MembershipFields(BaseModel):
+class MembershipFields(InputModel):
     """Fields a membership can be written with."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     title: str | None = Field(default=None, max_length=200, examples=["CFO"])
     department: str | None = Field(default=None, max_length=100, examples=["Finance"])
@@ -63,6 +62,7 @@ def add_membership(session: Session, *, actor: User, data: MembershipCreate) -> 
     if session.scalar(duplicate) is not None:
         raise Conflict(f"{display_name(person)} is already at {account.name}")
     values = _clean_fields(session, data, account_id=account.id, person_id=person.id)
+    _ensure_dates_in_order(values.get("started_on"), values.get("ended_on"))
     membership = Membership(
         person_id=person.id, account_id=account.id, **{"buying_roles": [], **values}
     )
@@ -92,10 +92,9 @@ def update_membership(
     ensure_can_edit(actor, account.owner_id, record="account")
     ensure_version(membership, expected_version)
     values = _clean_fields(session, data, account_id=account.id, person_id=membership.person_id)
-    started = values.get("started_on", membership.started_on)
-    ended = values.get("ended_on", membership.ended_on)
-    if started and ended and ended < started:
-        raise ValidationFailed.on("ended_on", "must not be before started_on")
+    _ensure_dates_in_order(
+        values.get("started_on", membership.started_on), values.get("ended_on", membership.ended_on)
+    )
     changes = apply_changes(membership, values)
     if changes:
         person = session.get(Person, membership.person_id)
@@ -153,6 +152,11 @@ def _clean_fields(
             session, account_id=account_id, person_id=person_id, manager_id=manager_id
         )
     return values
+
+
+def _ensure_dates_in_order(started: date | None, ended: date | None) -> None:
+    if started and ended and ended < started:
+        raise ValidationFailed.on("ended_on", "must not be before started_on")
 
 
 def _ensure_no_reporting_loop(

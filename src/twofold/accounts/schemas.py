@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from twofold.core.enums import AccountLifecycle, AccountTier
+from twofold.core.inputs import InputModel
 
 
-class AccountFields(BaseModel):
+class AccountFields(InputModel):
     """Fields an account can be written with (all optional for PATCH)."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     domains: list[str] | None = Field(default=None, examples=[["acme.com"]])
     industry: str | None = Field(default=None, max_length=100, examples=["Software"])

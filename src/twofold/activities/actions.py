@@ -104,7 +104,7 @@ def update_activity(
     """Change an activity (e.g. mark a task done) or its links."""
     ensure_can_edit(actor, activity.owner_id, record="activity")
     ensure_version(activity, expected_version)
-    values = _clean_fields(session, data)
+    values = _clean_fields(session, data, kind=activity.kind)
     links = values.pop("links")
     if data.subject:
         values["subject"] = data.subject
@@ -148,7 +148,9 @@ def delete_activity(session: Session, *, actor: User, activity: Activity) -> Non
     session.flush()
 
 
-def _clean_fields(session: Session, data: ActivityFields) -> dict[str, Any]:
+def _clean_fields(
+    session: Session, data: ActivityFields, *, kind: str | None = None
+) -> dict[str, Any]:
     present = data.model_fields_set
     link_fields = {field for field, *_ in LINKS}
     values: dict[str, Any] = {
@@ -162,7 +164,9 @@ def _clean_fields(session: Session, data: ActivityFields) -> dict[str, Any]:
     for key in ("objections", "competitor_mentions"):
         if key in values:
             values[key] = [item.strip() for item in values[key] or [] if item.strip()]
-    kind = getattr(data, "kind", None)
+    if "occurred_at" in values and values["occurred_at"] is None:
+        raise ValidationFailed.on("occurred_at", "must not be empty")
+    kind = kind or getattr(data, "kind", None)
     if kind is not None and kind != ActivityKind.TASK and values.get("due_at") is not None:
         raise ValidationFailed.on("due_at", "only tasks have a due date")
     if values.get("owner_id") is not None and session.get(User, values["owner_id"]) is None:

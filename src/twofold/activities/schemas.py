@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from twofold.core.enums import ActivityKind
+from twofold.core.inputs import InputModel
 
 
-class ActivityFields(BaseModel):
+class ActivityFields(InputModel):
     """Fields an activity can be written with (all optional for PATCH)."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     body: str | None = Field(default=None, max_length=100_000)
     occurred_at: datetime | None = None

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
-from twofold.auth.credentials import user_for_api_key
+from twofold.auth.credentials import key_use_is_stale, record_api_key_use, user_for_api_key
 from twofold.core.errors import NotAuthenticated, ValidationFailed
 from twofold.core.settings import Settings
 from twofold.store.database import Database
@@ -27,9 +27,17 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-def get_session(database: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
-    """One transaction per request: committed when the handler returns, rolled back on error."""
-    with database.sessions() as session, session.begin():
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_session(
+    request: Request, database: Annotated[Database, Depends(get_database)]
+) -> Iterator[Session]:
+    """One transaction per request: committed when the handler returns, rolled back on error.
+
+    Requests that may write take the write lock up front (see ``Database``).
+    """
+    with database.transaction(write=request.method not in SAFE_METHODS) as session:
         yield session
 
 
@@ -39,7 +47,9 @@ AppSettings = Annotated[Settings, Depends(get_settings)]
 
 
 def get_api_user(
+    request: Request,
     session: DbSession,
+    database: Annotated[Database, Depends(get_database)],
     authorization: Annotated[str | None, Header()] = None,
 ) -> User:
     """The user behind ``Authorization: Bearer <api key>``; 401 otherwise."""
@@ -48,7 +58,16 @@ def get_api_user(
     scheme, _, secret = authorization.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise NotAuthenticated("use the Bearer scheme: 'Authorization: Bearer <key>'")
-    return user_for_api_key(session, secret.strip())
+    key, user = user_for_api_key(session, secret.strip())
+    if key_use_is_stale(key):
+        if request.method in SAFE_METHODS:
+            # Its own short write, so that reading requests never turn into writers.
+            with database.transaction() as writer:
+                record_api_key_use(writer, key.id)
+        else:
+            # The request already holds the write lock: a second writer would wait for it.
+            record_api_key_use(session, key.id)
+    return user
 
 
 ApiUser = Annotated[User, Depends(get_api_user)]

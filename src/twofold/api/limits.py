@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -24,18 +25,26 @@ class BodySizeLimit:
             await self._refuse(send)
             return
         received = 0
+        exceeded = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             received += len(message.get("body", b""))
             if received > self.max_bytes:
+                exceeded = True
                 raise BodyTooLargeError
             return message
 
-        try:
-            await self.app(scope, counting_receive, send)
-        except BodyTooLargeError:
+        async def guarded_send(message: Message) -> None:
+            # The framework may turn the error raised in ``receive`` into its own 400;
+            # whatever it answers, the client gets our 413.
+            if not exceeded:
+                await send(message)
+
+        with contextlib.suppress(BodyTooLargeError):
+            await self.app(scope, counting_receive, guarded_send)
+        if exceeded:
             await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from twofold.auth.tokens import API_KEY_PREFIX, digest, new_secret
@@ -14,6 +14,7 @@ from twofold.core.time import utcnow
 from twofold.store.models import ApiKey, User, WebSession
 
 SESSION_LIFETIME = timedelta(days=14)
+KEY_USE_RESOLUTION = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -43,18 +44,25 @@ def revoke_api_key(session: Session, *, user: User, key_id: int) -> ApiKey:
     return record
 
 
-def user_for_api_key(session: Session, secret: str) -> User:
-    """The active user owning this unrevoked key, or ``NotAuthenticated``."""
+def user_for_api_key(session: Session, secret: str) -> tuple[ApiKey, User]:
+    """The unrevoked key and its active user, or ``NotAuthenticated``. Reads only."""
     record = session.scalar(select(ApiKey).where(ApiKey.key_hash == digest(secret)))
     if record is None or record.revoked_at is not None:
         raise NotAuthenticated("unknown or revoked API key")
     user = session.get(User, record.user_id)
     if user is None or not user.is_active:
         raise NotAuthenticated("the API key's user is deactivated")
-    now = utcnow()
-    if record.last_used_at is None or now - record.last_used_at > timedelta(minutes=1):
-        record.last_used_at = now
-    return user
+    return record, user
+
+
+def key_use_is_stale(key: ApiKey) -> bool:
+    """Whether ``last_used_at`` is worth updating (at most once a minute per key)."""
+    return key.last_used_at is None or utcnow() - key.last_used_at > KEY_USE_RESOLUTION
+
+
+def record_api_key_use(session: Session, key_id: int) -> None:
+    """Note that a key was used now."""
+    session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=utcnow()))
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ def ensure_can_edit_person(actor: User, owner_id: int | None) -> None:
 
 def ensure_can_assign(actor: User, owner_id: int | None) -> None:
     """Only admins and managers give records to somebody else."""
-    if actor.role in EDIT_EVERYTHING or owner_id in (None, actor.id):
+    if actor.role in EDIT_EVERYTHING or owner_id == actor.id:
         return
     raise PermissionDenied("only admins and managers can assign records to another user")
 

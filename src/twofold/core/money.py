@@ -9,6 +9,7 @@ from babel.numbers import get_currency_precision, list_currencies
 from twofold.core.errors import ValidationFailed
 
 _KNOWN_CURRENCIES = frozenset(list_currencies())
+SIGNIFICANT_DIGITS = 15
 
 
 def parse_currency(code: str, *, field: str = "currency") -> str:
@@ -36,8 +37,10 @@ def parse_amount(value: object, currency: str, *, field: str = "amount") -> Deci
     exponent = amount.as_tuple().exponent
     if isinstance(exponent, int) and -exponent > places:
         raise ValidationFailed.on(field, f"{currency} amounts have at most {places} decimals")
-    if amount >= Decimal("1e15"):
-        raise ValidationFailed.on(field, "is too large")
+    if amount >= Decimal(10) ** (SIGNIFICANT_DIGITS - places):
+        # SQLite keeps NUMERIC as a double: 15 significant digits round-trip exactly.
+        limit = Decimal(10) ** (SIGNIFICANT_DIGITS - places)
+        raise ValidationFailed.on(field, f"must be less than {limit:,} {currency}")
     return amount.quantize(Decimal(1).scaleb(-places))
 
 

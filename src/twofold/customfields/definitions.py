@@ -7,20 +7,23 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from twofold.auth.permissions import ensure_admin
 from twofold.core.enums import CustomFieldType
 from twofold.core.errors import Conflict, FieldProblem, ValidationFailed
+from twofold.core.inputs import InputModel
 from twofold.store.models import CustomFieldDefinition, User
 
 CustomEntity = Literal["account", "person", "deal"]
+# Stored as JSON numbers and compared as doubles: keep them in the exactly representable range.
+MAX_CUSTOM_NUMBER = 10**15
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 
 
-class CustomFieldCreate(BaseModel):
+class CustomFieldCreate(InputModel):
     """A new custom field."""
 
     entity: CustomEntity
@@ -133,8 +136,8 @@ def _number(value: Any) -> int | float:
         number = Decimal(str(value))
     except InvalidOperation:
         raise ValueError("must be a number") from None
-    if not number.is_finite():
-        raise ValueError("must be a finite number")
+    if not number.is_finite() or abs(number) >= MAX_CUSTOM_NUMBER:
+        raise ValueError(f"must be a number between -{MAX_CUSTOM_NUMBER} and {MAX_CUSTOM_NUMBER}")
     return int(number) if number == number.to_integral_value() else float(number)
 
 

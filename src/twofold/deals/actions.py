@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from twofold.accounts.actions import get_account
 from twofold.auth.permissions import ensure_can_assign, ensure_can_edit, ensure_can_write
+from twofold.core.enums import StageKind
 from twofold.core.errors import NotFound, ValidationFailed
 from twofold.core.money import parse_amount, parse_currency
 from twofold.core.text import search_text
@@ -19,7 +20,7 @@ from twofold.pipelines.actions import default_pipeline, get_pipeline, get_stage,
 from twofold.store.changes import apply_changes, ensure_version
 from twofold.store.models import Deal, Pipeline, Stage, User
 from twofold.timeline import kinds
-from twofold.timeline.entries import append_to_timelines
+from twofold.timeline.entries import append_to_timelines, field_changes
 
 DEFAULT_CURRENCY = "USD"
 
@@ -38,9 +39,10 @@ def create_deal(session: Session, *, actor: User, data: DealCreate) -> Deal:
     values = _clean_fields(session, data, current=None)
     if values.get("account_id") is None and values.get("person_id") is None:
         raise ValidationFailed.on("account_id", "a deal needs an account_id or a person_id")
+    pipeline_id = values.pop("pipeline_id", None)
     pipeline = (
-        get_pipeline_field(session, values.pop("pipeline_id"))
-        if values.get("pipeline_id")
+        get_pipeline_field(session, pipeline_id)
+        if pipeline_id is not None
         else default_pipeline(session)
     )
     stage = _initial_stage(session, pipeline.id, values.pop("stage_id", None))
@@ -76,7 +78,7 @@ def update_deal(
     data: DealUpdate,
     expected_version: int | None = None,
 ) -> Deal:
-    """Apply the fields present; a new stage (or pipeline) goes through the stage gate."""
+    """Apply the fields present; a new stage (or pipeline) goes through the stage gates."""
     ensure_can_edit(actor, deal.owner_id, record="deal")
     ensure_version(deal, expected_version)
     values = _clean_fields(session, data, current=deal)
@@ -88,21 +90,26 @@ def update_deal(
         account_id = values.get("account_id", deal.account_id)
         if account_id is None and values.get("person_id", deal.person_id) is None:
             raise ValidationFailed.on("account_id", "a deal needs an account_id or a person_id")
+    before = _snapshot(deal)
+    records_before = deal_records(deal)
+    current = session.get(Stage, deal.stage_id)
     target = _target_stage(session, deal, values)
-    changes = apply_changes(deal, values)
+    apply_changes(deal, values)
     if target is not None and target.id != deal.stage_id:
-        check_stage_gate(session, deal, target)
+        check_stage_gate(session, deal, target, leaving=current)
         enter_stage(session, actor=actor, deal=deal, stage=target)
-    elif target is not None and target.kind == "lost":
+    elif target is not None and target.kind == StageKind.LOST:
         check_stage_gate(session, deal, target)
     _follow_stage_defaults(session, deal)
+    changes = field_changes(before, _snapshot(deal))
+    changes.pop("stage_id", None)  # a stage move has its own timeline entry
     if changes:
         deal.search_text = search_text(deal.name)
         session.flush()
         append_to_timelines(
             session,
             actor=actor,
-            records=deal_records(deal),
+            records=[*records_before, *deal_records(deal)],
             kind=kinds.UPDATED,
             summary=f"{deal.name}: changed {', '.join(sorted(changes))}",
             changes=changes,
@@ -145,11 +152,44 @@ def delete_deal(
     session.flush()
 
 
+TRACKED_FIELDS = (
+    "name",
+    "account_id",
+    "person_id",
+    "pipeline_id",
+    "stage_id",
+    "amount",
+    "currency",
+    "expected_close_date",
+    "probability",
+    "probability_overridden",
+    "forecast_category",
+    "forecast_category_overridden",
+    "owner_id",
+    "source",
+    "next_step",
+    "lost_reason",
+    "competitors",
+    "custom",
+)
+
+
+def _snapshot(deal: Deal) -> dict[str, Any]:
+    """The values a timeline entry compares before and after a change."""
+    return {name: getattr(deal, name) for name in TRACKED_FIELDS}
+
+
 def _follow_stage_defaults(session: Session, deal: Deal) -> None:
     """Without an override, probability and forecast category are the stage's."""
     stage = session.get(Stage, deal.stage_id)
     if stage is None:
         return
+    if stage.kind != StageKind.OPEN and (
+        deal.probability_overridden or deal.forecast_category_overridden
+    ):
+        raise ValidationFailed.on(
+            "probability", f"a deal in {stage.name} takes the stage's probability and category"
+        )
     if not deal.probability_overridden:
         deal.probability = stage.probability
     if not deal.forecast_category_overridden:

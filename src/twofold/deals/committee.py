@@ -11,6 +11,7 @@ from twofold.accounts.actions import get_account
 from twofold.auth.permissions import ensure_can_edit
 from twofold.core.enums import BuyingRole, RecordType
 from twofold.core.errors import Conflict, NotFound, ValidationFailed
+from twofold.core.time import utcnow
 from twofold.deals.schemas import PartnerCreate, StakeholderCreate, StakeholderUpdate
 from twofold.deals.stages import deal_records
 from twofold.persons.actions import display_name, get_person
@@ -59,6 +60,7 @@ def add_stakeholder(
         _clear_primary(session, deal.id)
     session.add(stakeholder)
     session.flush()
+    _touch(deal)
     append_to_timelines(
         session,
         actor=actor,
@@ -86,6 +88,7 @@ def update_stakeholder(
         changes["is_primary"] = {"before": False, "after": True}
     session.flush()
     if changes:
+        _touch(deal)
         append_to_timelines(
             session,
             actor=actor,
@@ -112,6 +115,7 @@ def remove_stakeholder(session: Session, *, actor: User, deal: Deal, stakeholder
         )
         if successor is not None:
             successor.is_primary = True
+    _touch(deal)
     append_to_timelines(
         session,
         actor=actor,
@@ -140,6 +144,7 @@ def add_partner(session: Session, *, actor: User, deal: Deal, data: PartnerCreat
     partner = DealPartner(deal_id=deal.id, account_id=account.id, role=data.role.value)
     session.add(partner)
     session.flush()
+    _touch(deal)
     append_to_timelines(
         session,
         actor=actor,
@@ -157,6 +162,7 @@ def remove_partner(session: Session, *, actor: User, deal: Deal, partner_id: int
     if partner is None or partner.deal_id != deal.id:
         raise NotFound(f"no partner {partner_id} on deal {deal.id}")
     session.delete(partner)
+    _touch(deal)
     append_to_timelines(
         session,
         actor=actor,
@@ -223,6 +229,11 @@ def _get_stakeholder(session: Session, deal: Deal, stakeholder_id: int) -> DealS
     if stakeholder is None or stakeholder.deal_id != deal.id:
         raise NotFound(f"no stakeholder {stakeholder_id} on deal {deal.id}")
     return stakeholder
+
+
+def _touch(deal: Deal) -> None:
+    """A committee or partner change is a change of the deal: new version, new updated_at."""
+    deal.updated_at = utcnow()
 
 
 def _clear_primary(session: Session, deal_id: int) -> None:

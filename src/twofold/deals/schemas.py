@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from twofold.core.enums import BuyingRole, ForecastCategory, PartnerRole, Sentiment
+from twofold.core.inputs import InputModel
 
 
-class DealFields(BaseModel):
+class DealFields(InputModel):
     """Fields a deal can be written with (all optional for PATCH)."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     account_id: int | None = None
     person_id: int | None = None
@@ -48,10 +47,8 @@ class DealUpdate(DealFields):
     name: str | None = Field(default=None, min_length=1, max_length=300)
 
 
-class StakeholderCreate(BaseModel):
+class StakeholderCreate(InputModel):
     """A person on the deal's buying committee."""
-
-    model_config = ConfigDict(extra="forbid")
 
     person_id: int
     buying_role: BuyingRole
@@ -59,19 +56,15 @@ class StakeholderCreate(BaseModel):
     is_primary: bool = False
 
 
-class StakeholderUpdate(BaseModel):
+class StakeholderUpdate(InputModel):
     """Change a stakeholder's sentiment or make them the primary contact."""
-
-    model_config = ConfigDict(extra="forbid")
 
     sentiment: Sentiment | None = None
     is_primary: bool | None = None
 
 
-class PartnerCreate(BaseModel):
+class PartnerCreate(InputModel):
     """A channel partner account on the deal."""
-
-    model_config = ConfigDict(extra="forbid")
 
     account_id: int
     role: PartnerRole

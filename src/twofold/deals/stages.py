@@ -24,10 +24,12 @@ def deal_records(deal: Deal) -> list[RecordRef]:
     return records
 
 
-def unmet_criteria(session: Session, deal: Deal, stage: Stage) -> list[str]:
-    """The entry criteria of ``stage`` that ``deal`` does not meet yet."""
+def unmet_criteria(
+    session: Session, deal: Deal, stage: Stage, *, criteria: list[str] | None = None
+) -> list[str]:
+    """The entry criteria of ``stage`` (or the ``criteria`` given) that ``deal`` misses."""
     missing: list[str] = []
-    for name in stage.entry_criteria:
+    for name in stage.entry_criteria if criteria is None else criteria:
         if name == "stakeholders":
             met = bool(deal.id) and bool(
                 session.scalar(select(exists().where(DealStakeholder.deal_id == deal.id)))
@@ -52,9 +54,25 @@ def unmet_criteria(session: Session, deal: Deal, stage: Stage) -> list[str]:
     return missing
 
 
-def check_stage_gate(session: Session, deal: Deal, stage: Stage) -> None:
-    """Raise ``StageGateFailed`` listing every criterion the deal misses for ``stage``."""
+def check_stage_gate(
+    session: Session, deal: Deal, stage: Stage, *, leaving: Stage | None = None
+) -> None:
+    """Raise ``StageGateFailed`` listing every criterion the deal misses for ``stage``.
+
+    Moving forward (to a later stage of the same pipeline) also requires the exit criteria of
+    the stage being left; moving back does not.
+    """
     missing = unmet_criteria(session, deal, stage)
+    if (
+        leaving is not None
+        and leaving.pipeline_id == stage.pipeline_id
+        and stage.position > leaving.position
+    ):
+        missing += [
+            name
+            for name in unmet_criteria(session, deal, leaving, criteria=leaving.exit_criteria)
+            if name not in missing
+        ]
     if stage.kind == StageKind.LOST and not deal.lost_reason:
         missing.append("lost_reason")
     if missing:
@@ -79,6 +97,10 @@ def enter_stage(session: Session, *, actor: User | None, deal: Deal, stage: Stag
         )
     deal.stage_id = stage.id
     deal.stage_entered_at = now
+    if stage.kind != StageKind.OPEN:
+        # A closed deal is certain: overrides belong to open deals only.
+        deal.probability_overridden = False
+        deal.forecast_category_overridden = False
     if not deal.probability_overridden:
         deal.probability = stage.probability
     if not deal.forecast_category_overridden:

@@ -45,6 +45,7 @@ CUSTOMER = LIFECYCLES.index(AccountLifecycle.CUSTOMER)
 # 17% of families are groups; with ~5 accounts each that makes ~10% of accounts group roots.
 _GROUP_SHARE = 0.17
 _COUNTRY_TABLE = weighted({index: country.weight for index, country in enumerate(COUNTRIES)})
+_ACCOUNT = RecordType.ACCOUNT.value
 _DOMAIN_SUFFIX = ".example"  # reserved (RFC 2606): demo mail can never reach anyone
 
 
@@ -253,7 +254,7 @@ class _AccountBuilder:
             at, at, 1,
         ))  # fmt: skip
         self._timeline.append((
-            self._timeline_ids.take(), RecordType.ACCOUNT.value, account_id, at, placement.owner,
+            self._timeline_ids.take(), _ACCOUNT, account_id, at, placement.owner,
             kinds.CREATED, f"Account {name} created", values.empty_object, None,
         ))  # fmt: skip
         facts.names.append(name)

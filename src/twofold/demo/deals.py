@@ -54,16 +54,22 @@ _LIFECYCLE_DEAL_FACTOR = {CUSTOMER: 1.5, PARTNER: 0.3, LIFECYCLES.index("competi
 _AMOUNT_USD = ((100_000, 2_000_000), (40_000, 500_000), (10_000, 120_000), (2_000, 30_000))
 _CONSUMER_AMOUNT_USD = (200, 5_000)
 _CENTS = Decimal("0.01")
-_PRIMARY_ROLES = (BuyingRole.CHAMPION, BuyingRole.DECISION_MAKER, BuyingRole.ECONOMIC_BUYER)
-_OTHER_ROLES = (
-    BuyingRole.TECHNICAL_EVALUATOR,
-    BuyingRole.BUSINESS_USER,
-    BuyingRole.INFLUENCER,
-    BuyingRole.APPROVER,
-    BuyingRole.PROCUREMENT,
-    BuyingRole.REVIEWER,
-    BuyingRole.EXECUTIVE_SPONSOR,
-    BuyingRole.BLOCKER,
+_PRIMARY_ROLES = tuple(
+    role.value
+    for role in (BuyingRole.CHAMPION, BuyingRole.DECISION_MAKER, BuyingRole.ECONOMIC_BUYER)
+)
+_OTHER_ROLES = tuple(
+    role.value
+    for role in (
+        BuyingRole.TECHNICAL_EVALUATOR,
+        BuyingRole.BUSINESS_USER,
+        BuyingRole.INFLUENCER,
+        BuyingRole.APPROVER,
+        BuyingRole.PROCUREMENT,
+        BuyingRole.REVIEWER,
+        BuyingRole.EXECUTIVE_SPONSOR,
+        BuyingRole.BLOCKER,
+    )
 )
 _SENTIMENTS = tuple(sentiment.value for sentiment in Sentiment)
 # Sentiment tables keyed by "the deal was lost": positive, neutral, negative, unknown.
@@ -73,6 +79,7 @@ _SENTIMENT_TABLES = {
 }
 _SOURCES = weighted(dict(zip(DEAL_SOURCES, DEAL_SOURCE_WEIGHTS, strict=True)))
 _PARTNER_ROLES = tuple(role.value for role in PartnerRole)
+_DEAL, _ACCOUNT, _PERSON = RecordType.DEAL.value, RecordType.ACCOUNT.value, RecordType.PERSON.value
 _SPECS = (DEALS, STAGE_HISTORY, STAKEHOLDERS, PARTNERS, TIMELINE)
 
 
@@ -176,7 +183,7 @@ class _DealBuilder:
             path=path,
             pipeline_id=route.plan.id,
             currency=DEAL_CURRENCY_BY_COUNTRY[country],
-            records=[(RecordType.ACCOUNT.value, account_id)],
+            records=[(_ACCOUNT, account_id)],
         )
         low, high = _AMOUNT_USD[accounts.tier[index]]
         self._fill_amount_and_close(draft, route, (low, high, 0.6 if renewal else 1.0, 100))
@@ -202,7 +209,7 @@ class _DealBuilder:
             path=path,
             pipeline_id=self.consumer_route.plan.id,
             currency="USD",
-            records=[(RecordType.PERSON.value, person_id)],
+            records=[(_PERSON, person_id)],
         )
         low, high = _CONSUMER_AMOUNT_USD
         self._fill_amount_and_close(draft, self.consumer_route, (low, high, 1.0, 10))
@@ -247,8 +254,8 @@ class _DealBuilder:
         if "stakeholders" in needed or roles_needed or rng.random() < 0.7:
             people = self._pick_people(index, rng.randint(1, 5))
             sentiments = _SENTIMENT_TABLES[draft.path.current.kind == "lost"]
-            roles = [rng.choice(_PRIMARY_ROLES).value]
-            roles += [rng.choice(_OTHER_ROLES).value for _ in people[1:]]
+            roles = [rng.choice(_PRIMARY_ROLES)]
+            roles += [rng.choice(_OTHER_ROLES) for _ in people[1:]]
             for position, (person, role) in enumerate(zip(people, roles, strict=True)):
                 sentiment = rng.choice(sentiments)
                 draft.stakeholders.append((person, role, sentiment, position == 0))
@@ -310,7 +317,7 @@ class _DealBuilder:
             values.strings(draft.competitors), values.empty_object, entered_at, closed_at,
             searchable(draft.name), created_at, entered_at, 1,
         ))  # fmt: skip
-        records = [(RecordType.DEAL.value, deal_id), *draft.records]
+        records = [(_DEAL, deal_id), *draft.records]
         self._write_history(deal_id, draft, records)
         for person, role, sentiment, primary in draft.stakeholders:
             rows[STAKEHOLDERS.name].append(

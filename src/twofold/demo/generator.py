@@ -96,52 +96,65 @@ def build_demo_company(
     now: datetime | None = None,
     insert_method: InsertMethod = "auto",
 ) -> DemoSummary:
-    """Fill a migrated database that has no accounts yet with a realistic demo company."""
+    """Fill a migrated database that has no accounts yet with a realistic demo company.
+
+    The same ``seed``, ``size`` and ``now`` give the same rows. ``insert_method="core"``
+    writes through SQLAlchemy Core in this process instead of the fast writer process.
+    """
     started = time.perf_counter()
     reporter = progress or SilentProgress()
+    world = prepare_world(database, size=size, seed=seed, now=as_utc(now or utcnow()))
+    written = _generate(database, world, size=size, progress=reporter, method=insert_method)
+    reset_sequences(database, ALL_SPECS)
+    analyze(database, ALL_SPECS)
+    links = sum(
+        written[spec.name] for spec in (ACTIVITY_ACCOUNTS, ACTIVITY_PERSONS, ACTIVITY_DEALS)
+    )
+    return DemoSummary(
+        users=len(world.team.emails), accounts=written[ACCOUNTS.name],
+        persons=written[PERSONS.name], memberships=written[MEMBERSHIPS.name],
+        deals=written[DEALS.name], stage_visits=written[STAGE_HISTORY.name],
+        stakeholders=written[STAKEHOLDERS.name], partners=written[PARTNERS.name],
+        activities=written[ACTIVITIES.name], activity_links=links,
+        timeline_entries=written[TIMELINE.name], user_emails=list(world.team.emails),
+        seconds=time.perf_counter() - started,
+    )  # fmt: skip
+
+
+def prepare_world(database: Database, *, size: DemoSize, seed: int, now: datetime) -> World:
+    """Check the database is empty, add the team and pipelines, and reserve the next ids."""
     ensure_no_accounts(database)
     with database.transaction() as session:
         team = create_team(session, accounts=size.accounts, rng=phase_rng(seed, "team"))
         pipeline, renewals = prepare_pipelines(session, actor_id=team.managers[0])
     ids = {name: IdSequence(start) for name, start in next_ids(database, ALL_SPECS).items()}
-    world = World(
-        seed=seed,
-        clock=Clock(as_utc(now or utcnow())),
-        team=team,
-        pipeline=pipeline,
-        renewals=renewals,
-        ids=ids,
+    return World(
+        seed=seed, clock=Clock(now), team=team, pipeline=pipeline, renewals=renewals, ids=ids
     )
-    with (
-        relaxed_for_load(database, ALL_SPECS),
-        open_sink(database, ALL_SPECS, insert_method) as sink,
-    ):
-        writer = BulkWriter(sink, ALL_SPECS)
-        world.accounts = generate_accounts(world, writer, total=size.accounts, progress=reporter)
-        world.persons = generate_persons(world, writer, total=size.persons, progress=reporter)
-        world.deals = generate_deals(world, writer, total=size.deals, progress=reporter)
-        generate_activities(world, writer, total=size.activities, progress=reporter)
-        writer.finish()
-    reset_sequences(database, ALL_SPECS)
-    analyze(database, ALL_SPECS)
-    written = writer.written
-    return DemoSummary(
-        users=len(team.emails),
-        accounts=written[ACCOUNTS.name],
-        persons=written[PERSONS.name],
-        memberships=written[MEMBERSHIPS.name],
-        deals=written[DEALS.name],
-        stage_visits=written[STAGE_HISTORY.name],
-        stakeholders=written[STAKEHOLDERS.name],
-        partners=written[PARTNERS.name],
-        activities=written[ACTIVITIES.name],
-        activity_links=sum(
-            written[spec.name] for spec in (ACTIVITY_ACCOUNTS, ACTIVITY_PERSONS, ACTIVITY_DEALS)
-        ),
-        timeline_entries=written[TIMELINE.name],
-        user_emails=list(team.emails),
-        seconds=time.perf_counter() - started,
-    )
+
+
+def _generate(
+    database: Database,
+    world: World,
+    *,
+    size: DemoSize,
+    progress: ProgressReporter,
+    method: InsertMethod,
+) -> dict[str, int]:
+    """Generate every phase into the bulk writer; return the rows written per table."""
+    with relaxed_for_load(database, ALL_SPECS, progress=progress):
+        with open_sink(database, ALL_SPECS, method) as sink:
+            writer = BulkWriter(sink, ALL_SPECS)
+            world.accounts = generate_accounts(
+                world, writer, total=size.accounts, progress=progress
+            )
+            world.persons = generate_persons(world, writer, total=size.persons, progress=progress)
+            world.deals = generate_deals(world, writer, total=size.deals, progress=progress)
+            generate_activities(world, writer, total=size.activities, progress=progress)
+            writer.finish()
+            progress.start("Committing", 1)  # the writer catches up, commits and checks
+        progress.advance(1)
+    return writer.written
 
 
 def ensure_no_accounts(database: Database) -> None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, bindparam, text
 
+from twofold.core.progress import ProgressReporter
 from twofold.demo.specs import TableSpec
 from twofold.store.database import Database
 
@@ -61,7 +62,9 @@ class LoadPlan:
 
 
 @contextmanager
-def relaxed_for_load(database: Database, specs: Sequence[TableSpec]) -> Iterator[LoadPlan]:
+def relaxed_for_load(
+    database: Database, specs: Sequence[TableSpec], *, progress: ProgressReporter
+) -> Iterator[LoadPlan]:
     """Drop the tables' secondary indexes (and PostgreSQL foreign keys); put them back after."""
     tables = [spec.name for spec in specs]
     with database.engine.begin() as connection:
@@ -73,12 +76,19 @@ def relaxed_for_load(database: Database, specs: Sequence[TableSpec]) -> Iterator
     finally:
         # Rebuilding cannot fail on the data; validating can, and then the constraint stays
         # (NOT VALID, still enforced for new rows) and the error reaches the caller.
+        progress.start("Indexes and checks", len(plan.rebuild) + len(plan.validate))
         with database.engine.begin() as connection:
-            for statement in (*plan.sort_memory, *plan.rebuild, *plan.reset):
+            for statement in plan.sort_memory:
+                connection.exec_driver_sql(statement)
+            for statement in plan.rebuild:
+                connection.exec_driver_sql(statement)
+                progress.advance(1)
+            for statement in plan.reset:
                 connection.exec_driver_sql(statement)
         with database.engine.begin() as connection:
             for statement in plan.validate:
                 connection.exec_driver_sql(statement)
+                progress.advance(1)
 
 
 def plan_load(connection: Connection, tables: list[str]) -> LoadPlan:

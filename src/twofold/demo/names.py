@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from twofold.core.text import search_text
 
@@ -160,6 +161,7 @@ _ASCII_FOLDS = str.maketrans(
 )
 
 
+@lru_cache(maxsize=65_536)
 def ascii_slug(text: str) -> str:
     """Lower-case ASCII letters, digits and hyphens only: ``"O'Brien"`` → ``"obrien"``."""
     folded = unicodedata.normalize("NFKD", text.translate(_ASCII_FOLDS))
@@ -168,8 +170,14 @@ def ascii_slug(text: str) -> str:
 
 
 def searchable(*parts: str) -> str:
-    """``core.text.search_text``, with a shortcut for ASCII text (which folding leaves alone)."""
-    joined = " ".join(part for part in parts if part)
-    if joined.isascii():
-        return joined.lower()
-    return search_text(joined)
+    """``core.text.search_text`` of ``parts``, folding each distinct non-ASCII part once.
+
+    Folding works character by character, so folding the parts one by one and joining
+    them gives the same text as folding the joined parts.
+    """
+    return " ".join(part.lower() if part.isascii() else _folded(part) for part in parts if part)
+
+
+@lru_cache(maxsize=65_536)
+def _folded(part: str) -> str:
+    return search_text(part)

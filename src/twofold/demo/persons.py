@@ -33,6 +33,7 @@ _CEO, _HEAD, _MANAGER, _STAFF = range(4)
 _LEFT_SHARE = 0.055  # of everyone but the CEO: ~5% of memberships have ended
 _ADVISOR_SHARE = 0.01
 _STAGES = tuple(stage.value for stage in LifecycleStage)
+_PERSON = RecordType.PERSON.value
 # Account lifecycle index (see accounts.LIFECYCLES) → weights over LifecycleStage:
 #  subscriber, lead, mql, sql, opportunity, customer, evangelist, other
 _STAGE_WEIGHTS = (
@@ -185,31 +186,39 @@ class _PersonBuilder:
             traits=(country.code,) if rng.random() < 0.5 else (),
             created=created,
         )
-        started = clock.at(created).date() - timedelta(days=rng.randint(0, 3000))
-        ended = None
-        if rank != _CEO and rng.random() < _LEFT_SHARE and started < self._today - timedelta(60):
-            ended = started + timedelta(days=rng.randint(30, (self._today - started).days - 1))
-            self._facts.left[person_id - self._facts.first_id] = 1
+        tenure = self._tenure(person_id, created, may_leave=rank != _CEO)
         self._add_membership(
             (person_id, accounts.first_id + index),
             title=title,
             department=department,
             reports_to=reports_to,
             buying_roles=_buying_roles(rng, rank, department),
-            tenure=(started, ended),
+            tenure=tenure,
             created=created,
         )
         if rank != _CEO and index > 0 and rng.random() < _ADVISOR_SHARE:
-            other = rng.randrange(index)
-            self._add_membership(
-                (person_id, accounts.first_id + other),
-                title=rng.choice(ADVISOR_TITLES),
-                department="Executive",
-                reports_to=None,
-                buying_roles=[BuyingRole.INFLUENCER.value],
-                tenure=(started, None),
-                created=created,
-            )
+            self._add_advisor(person_id, rng.randrange(index), tenure[0], created)
+
+    def _tenure(self, person_id: int, created: int, *, may_leave: bool) -> tuple[date, date | None]:
+        """When the person joined the account and, for ~5%, when they left it."""
+        rng, today = self._rng, self._today
+        started = self._world.clock.at(created).date() - timedelta(days=rng.randint(0, 3000))
+        if may_leave and rng.random() < _LEFT_SHARE and started < today - timedelta(60):
+            self._facts.left[person_id - self._facts.first_id] = 1
+            return started, started + timedelta(days=rng.randint(30, (today - started).days - 1))
+        return started, None
+
+    def _add_advisor(self, person_id: int, other: int, started: date, created: int) -> None:
+        """A second membership: the person also advises an account generated earlier."""
+        self._add_membership(
+            (person_id, self._accounts.first_id + other),
+            title=self._rng.choice(ADVISOR_TITLES),
+            department="Executive",
+            reports_to=None,
+            buying_roles=[BuyingRole.INFLUENCER.value],
+            tenure=(started, None),
+            created=created,
+        )
 
     def add_consumer(self) -> None:
         """A person who buys for themselves: personal email, no account."""
@@ -259,7 +268,7 @@ class _PersonBuilder:
             searchable(first, last, *emails), at, at, 1,
         ))  # fmt: skip
         self._timeline.append((
-            self._timeline_ids.take(), RecordType.PERSON.value, person_id, at, owner,
+            self._timeline_ids.take(), _PERSON, person_id, at, owner,
             kinds.CREATED, f"Person {first} {last} created", values.empty_object, None,
         ))  # fmt: skip
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from functools import cached_property
 
 from twofold.demo.world import DAY, PipelinePlan, StagePlan
 from twofold.pipelines.criteria import ROLE_PREFIX
@@ -86,7 +87,7 @@ class Path:
         """The stage the deal is in now."""
         return self.visits[-1][0]
 
-    @property
+    @cached_property
     def needed(self) -> set[str]:
         """Every entry criterion met on the way (the lost stage also needs a lost reason)."""
         return {name for stage, _ in self.visits for name in stage.entry_criteria}

@@ -117,6 +117,7 @@ def _read_ahead(stream: IO[bytes]) -> Iterator[tuple[Any, ...]]:
     frames: queue.Queue[bytes | None] = queue.Queue(maxsize=_READ_AHEAD)
 
     def read() -> None:
+        """Queue every frame, then ``None`` for the end of the input."""
         try:
             for frame in _frames(stream):
                 frames.put(frame)

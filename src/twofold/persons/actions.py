@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from twofold.auth.permissions import ensure_can_assign, ensure_can_edit_person, ensure_can_write
@@ -82,6 +82,8 @@ def update_person(
     if "owner_id" in values:
         ensure_can_assign(actor, values["owner_id"])
     changes = apply_changes(person, values)
+    if not (person.first_name or person.last_name or person.emails):
+        raise ValidationFailed.on("first_name", "a person needs a name or an email")
     if changes:
         _refresh_derived(person)
         session.flush()
@@ -99,12 +101,17 @@ def update_person(
 def delete_person(
     session: Session, *, actor: User, person: Person, expected_version: int | None = None
 ) -> None:
-    """Delete a person who is not the customer of a deal (memberships and roles go with them)."""
+    """Delete a person who is on no deal (their memberships go with them).
+
+    Deals belong to their owners: a person on a buying committee or the customer of a deal is
+    refused, so that deleting a contact never silently changes somebody else's deal.
+    """
     ensure_can_edit_person(actor, person.owner_id)
     ensure_version(person, expected_version)
     if session.scalar(select(exists().where(Deal.person_id == person.id))):
         raise Conflict("the person is the customer of a deal; delete or move the deal first")
-    session.execute(delete(DealStakeholder).where(DealStakeholder.person_id == person.id))
+    if session.scalar(select(exists().where(DealStakeholder.person_id == person.id))):
+        raise Conflict("the person is on a deal's buying committee; remove them from it first")
     append_to_timelines(
         session,
         actor=actor,

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from twofold.core.enums import LifecycleStage
+from twofold.core.inputs import InputModel
 
 
-class PersonFields(BaseModel):
+class PersonFields(InputModel):
     """Fields a person can be written with (all optional for PATCH)."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     first_name: str | None = Field(default=None, max_length=200, examples=["Ada"])
     last_name: str | None = Field(default=None, max_length=200, examples=["Lovelace"])

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from twofold.auth.permissions import ensure_manager
 from twofold.core.enums import ForecastCategory, RecordType, StageKind
 from twofold.core.errors import Conflict, NotFound, ValidationFailed
+from twofold.core.time import utcnow
 from twofold.pipelines.criteria import validate_criteria
 from twofold.pipelines.schemas import (
     PipelineCreate,
@@ -144,21 +145,51 @@ def update_stage(
     values = _clean_stage_fields(data)
     if "name" in data.model_fields_set and data.name:
         values["name"] = data.name
+    position = values.pop("position", None)
+    in_use = session.scalar(select(exists().where(Deal.stage_id == stage.id)))
+    if "kind" in values and values["kind"] != stage.kind and in_use:
+        raise Conflict("deals are in this stage; move them before changing its kind")
     changes = apply_changes(stage, values)
-    if "probability" in changes:
-        session.execute(
-            update(Deal)
-            .where(Deal.stage_id == stage.id, Deal.probability_overridden.is_(False))
-            .values(probability=stage.probability)
-        )
-    if "forecast_category" in changes:
-        session.execute(
-            update(Deal)
-            .where(Deal.stage_id == stage.id, Deal.forecast_category_overridden.is_(False))
-            .values(forecast_category=stage.forecast_category)
-        )
+    if position is not None and position != stage.position:
+        changes["position"] = {"before": stage.position, "after": position}
+        _reorder(session, stage, position)
+    for field, overridden in (
+        ("probability", Deal.probability_overridden),
+        ("forecast_category", Deal.forecast_category_overridden),
+    ):
+        if field in changes and in_use:
+            # Deals that follow the stage change with it: a new version, so ETags move too.
+            session.execute(
+                update(Deal)
+                .where(Deal.stage_id == stage.id, overridden.is_(False))
+                .values(
+                    {
+                        field: getattr(stage, field),
+                        "version": Deal.version + 1,
+                        "updated_at": utcnow(),
+                    }
+                )
+                .execution_options(synchronize_session=False)
+            )
     session.flush()
+    if changes:
+        append_to_timelines(
+            session,
+            actor=actor,
+            records=[(RecordType.PIPELINE, stage.pipeline_id)],
+            kind=kinds.UPDATED,
+            summary=f"Stage {stage.name} changed: {', '.join(sorted(changes))}",
+            changes=changes,
+        )
     return stage
+
+
+def _reorder(session: Session, stage: Stage, position: int) -> None:
+    """Move ``stage`` to ``position`` and renumber the others."""
+    others = [s for s in pipeline_stages(session, stage.pipeline_id) if s.id != stage.id]
+    others.insert(min(position, len(others)), stage)
+    for index, item in enumerate(others):
+        item.position = index
 
 
 def delete_stage(session: Session, *, actor: User, stage: Stage) -> None:

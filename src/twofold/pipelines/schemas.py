@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from twofold.core.enums import ForecastCategory, StageKind
+from twofold.core.inputs import InputModel
 
 
-class StageFields(BaseModel):
+class StageFields(InputModel):
     """Fields of a stage (all optional for PATCH)."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     probability: int | None = Field(default=None, ge=0, le=100, examples=[40])
     kind: StageKind | None = None
@@ -35,20 +34,16 @@ class StageUpdate(StageFields):
     name: str | None = Field(default=None, min_length=1, max_length=200)
 
 
-class PipelineCreate(BaseModel):
+class PipelineCreate(InputModel):
     """A new pipeline with its stages in order."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: str = Field(min_length=1, max_length=200, examples=["Renewals"])
     is_default: bool = False
     stages: list[StageCreate] = Field(min_length=1)
 
 
-class PipelineUpdate(BaseModel):
+class PipelineUpdate(InputModel):
     """Rename a pipeline or make it the default."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     is_default: bool | None = None

@@ -14,10 +14,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 @dataclass(frozen=True)
 class Database:
-    """An engine plus the factory that opens sessions on it."""
+    """An engine plus the factories that open sessions on it.
+
+    ``sessions`` start deferred transactions (for reading); ``write_sessions`` take the write
+    lock when they begin. On SQLite that matters: a deferred transaction that reads and then
+    writes fails at once with "database is locked" if another writer committed meanwhile,
+    whereas ``BEGIN IMMEDIATE`` waits for the lock (busy timeout). On PostgreSQL both are the same.
+    """
 
     engine: Engine
     sessions: sessionmaker[Session]
+    write_sessions: sessionmaker[Session]
 
     @property
     def dialect(self) -> str:
@@ -25,9 +32,10 @@ class Database:
         return self.engine.dialect.name
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def transaction(self, *, write: bool = True) -> Iterator[Session]:
         """A session that commits when the block ends and rolls back if it raises."""
-        with self.sessions.begin() as session:
+        factory = self.write_sessions if write else self.sessions
+        with factory.begin() as session:
             yield session
 
     def dispose(self) -> None:
@@ -41,7 +49,14 @@ def open_database(url: str) -> Database:
         engine = _sqlite_engine(url)
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
-    return Database(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
+    writer = (
+        engine.execution_options(sqlite_begin="IMMEDIATE") if url.startswith("sqlite") else engine
+    )
+    return Database(
+        engine=engine,
+        sessions=sessionmaker(engine, expire_on_commit=False),
+        write_sessions=sessionmaker(writer, expire_on_commit=False),
+    )
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -63,6 +78,7 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        mode = connection.get_execution_options().get("sqlite_begin", "")
+        connection.exec_driver_sql(f"BEGIN {mode}" if mode == "IMMEDIATE" else "BEGIN")
 
     return engine

@@ -66,7 +66,7 @@ def paginate(
         raise ValidationFailed.on("sort", f"sort by one of {', '.join(sorted(sortable))}")
     column = sortable[key]
     if page.cursor:
-        position = decode_cursor(page.cursor)
+        position = _position_for(page.cursor, sort=sort, column=column)
         query = query.where(_after(column, id_column, position, descending=descending))
     order = (column.desc(), id_column.desc()) if descending else (column.asc(), id_column.asc())
     rows: Sequence[Any] = session.execute(query.order_by(*order).limit(page.limit + 1)).all()
@@ -74,28 +74,30 @@ def paginate(
     next_cursor = None
     if len(rows) > page.limit:
         last = items[-1]
-        next_cursor = encode_cursor(getattr(last, column.key), getattr(last, id_column.key))
+        next_cursor = encode_cursor(
+            getattr(last, column.key), getattr(last, id_column.key), sort=sort
+        )
     return Page(items=items, next_cursor=next_cursor)
 
 
-def encode_cursor(value: Any, row_id: int) -> str:
-    """The opaque cursor for a row."""
+def encode_cursor(value: Any, row_id: int, *, sort: str) -> str:
+    """The opaque cursor for a row of a list ordered by ``sort``."""
     if isinstance(value, datetime | date):
         value = {"t": value.isoformat(), "k": "datetime" if isinstance(value, datetime) else "date"}
     elif isinstance(value, Decimal):
         value = {"t": str(value), "k": "decimal"}
-    raw = json.dumps([value, row_id], separators=(",", ":")).encode()
+    raw = json.dumps([sort, value, row_id], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[Any, int]:
-    """The ``(sort value, id)`` inside a cursor; a tampered cursor is a validation error."""
+def decode_cursor(cursor: str) -> tuple[str, Any, int]:
+    """The ``(sort, value, id)`` inside a cursor; a tampered cursor is a validation error."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        value, row_id = json.loads(raw)
+        sort, value, row_id = json.loads(raw)
     except (binascii.Error, ValueError, TypeError):
         raise ValidationFailed.on("cursor", "is not a cursor returned by this API") from None
-    if not isinstance(row_id, int):
+    if not isinstance(sort, str) or not isinstance(row_id, int) or not 0 <= row_id < 2**63:
         raise ValidationFailed.on("cursor", "is not a cursor returned by this API")
     if isinstance(value, dict):
         try:
@@ -108,6 +110,17 @@ def decode_cursor(cursor: str) -> tuple[Any, int]:
             value = parsers[kind](text)
         except (KeyError, ValueError, ArithmeticError):
             raise ValidationFailed.on("cursor", "is not a cursor returned by this API") from None
+    return sort, value, row_id
+
+
+def _position_for(cursor: str, *, sort: str, column: InstrumentedAttribute[Any]) -> tuple[Any, int]:
+    """The cursor's position, if it was made for this order and its value fits the column."""
+    cursor_sort, value, row_id = decode_cursor(cursor)
+    if cursor_sort != sort:
+        raise ValidationFailed.on("cursor", f"was made for sort={cursor_sort}, not sort={sort}")
+    expected = column.type.python_type
+    if isinstance(value, bool) or not isinstance(value, expected):
+        raise ValidationFailed.on("cursor", "is not a cursor returned by this API")
     return value, row_id
 
 

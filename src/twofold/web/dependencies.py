@@ -38,9 +38,11 @@ class Identity:
     csrf_token: str
 
 
-def get_web_session(database: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
+def get_web_session(
+    request: Request, database: Annotated[Database, Depends(get_database)]
+) -> Iterator[Session]:
     """One transaction per request, committed before the response is sent."""
-    with database.sessions() as session, session.begin():
+    with database.transaction(write=request.method not in {"GET", "HEAD"}) as session:
         yield session
 
 

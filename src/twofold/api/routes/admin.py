@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from sqlalchemy import select
 
 from twofold.api.dependencies import ApiUser, DbSession
@@ -15,6 +15,7 @@ from twofold.auth.credentials import create_api_key, revoke_api_key
 from twofold.auth.permissions import ensure_admin
 from twofold.auth.users import create_user
 from twofold.core.enums import Role
+from twofold.core.inputs import InputModel
 from twofold.customfields.definitions import (
     CustomFieldCreate,
     define_custom_field,
@@ -36,10 +37,8 @@ class UserOut(OutModel):
     is_active: bool
 
 
-class UserCreate(BaseModel):
+class UserCreate(InputModel):
     """A new user."""
-
-    model_config = ConfigDict(extra="forbid")
 
     email: str = Field(examples=["rep@example.com"])
     name: str = Field(min_length=1, max_length=200)
@@ -64,10 +63,8 @@ class ApiKeyCreated(ApiKeyOut):
     key: str
 
 
-class ApiKeyCreate(BaseModel):
+class ApiKeyCreate(InputModel):
     """A label for a new key."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: str = Field(default="default", min_length=1, max_length=200)
 
