@@ -28,6 +28,7 @@ from twofold.web.dependencies import CSRF_FIELD, form_text
 
 _LIST_SEPARATORS = re.compile(r"[,\n;]")
 _FIELD_NAME = re.compile(r"[.\[]")
+CUSTOM_PREFIX = "custom."
 CORRECT_FIELDS = "Please correct the fields marked below."
 MAX_ID = 2**63 - 1
 
@@ -44,8 +45,15 @@ class FormProblems:
         return bool(self.errors or self.message)
 
     def add(self, field_name: str, message: str) -> None:
-        """Attach a message to a field (``emails[1]`` is shown on ``emails``)."""
-        name = _FIELD_NAME.split(field_name, maxsplit=1)[0] or "form"
+        """Attach a message to a field (``emails[1]`` is shown on ``emails``).
+
+        A custom field's path keeps its key (``custom.tier`` is the form field's name).
+        """
+        if field_name.startswith(CUSTOM_PREFIX) and len(field_name) > len(CUSTOM_PREFIX):
+            key = _FIELD_NAME.split(field_name.removeprefix(CUSTOM_PREFIX), maxsplit=1)[0]
+            name = CUSTOM_PREFIX + key if key else "custom"
+        else:
+            name = _FIELD_NAME.split(field_name, maxsplit=1)[0] or "form"
         self.errors.setdefault(name, []).append(message)
 
     def refuse(self, field_name: str, message: str) -> None:

@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from twofold.persons.actions import display_name
 from twofold.pipelines.criteria import describe_criterion
 from twofold.store.models import Person
+from twofold.web.custom_fields import YES_NO, custom_display
 from twofold.web.dependencies import CSRF_FIELD, Identity
 from twofold.web.formatting import FILTERS
 from twofold.web.paths import is_local_path
@@ -69,6 +70,8 @@ environment.globals.update(
     csrf_field=CSRF_FIELD,
     person_name=display_name,
     local_path=local_path_or_home,
+    custom_value=custom_display,
+    yes_no=YES_NO,
 )
 
 

@@ -22,6 +22,12 @@ from twofold.persons.lookups import person_choices
 from twofold.store.listing import PageRequest
 from twofold.store.models import Account, Membership, Person
 from twofold.web.charts import org_chart_series
+from twofold.web.custom_fields import (
+    custom_context,
+    custom_fields,
+    custom_form_values,
+    custom_input,
+)
 from twofold.web.dependencies import DbSession, SubmittedForm, WebFormUser, WebUser
 from twofold.web.forms import FormProblems, FormView, parse_id, schema_input, submitted
 from twofold.web.pages.shared import (
@@ -108,7 +114,9 @@ def create_account_from_form(
     problems = FormProblems()
     created: Account | None = None
     with problems.capture(session):
-        data = AccountCreate.model_validate(schema_input(form, ACCOUNT_FIELDS, lists=LIST_FIELDS))
+        values = schema_input(form, ACCOUNT_FIELDS, lists=LIST_FIELDS)
+        values.update(custom_input(form, custom_fields(session, "account")))
+        data = AccountCreate.model_validate(values)
         created = create_account(session, actor=user, data=data)
     if created is None:
         return _new_account_form(
@@ -139,6 +147,7 @@ def update_account_from_form(
     problems = FormProblems()
     with problems.capture(session):
         values = schema_input(form, ACCOUNT_FIELDS, lists=LIST_FIELDS, keep_empty=True)
+        values.update(custom_input(form, custom_fields(session, "account")))
         update_account(
             session,
             actor=user,
@@ -163,7 +172,11 @@ def _new_account_form(
     return render(
         request,
         "accounts/new.html",
-        {"form": form, **_form_choices(session, form)},
+        {
+            "form": form,
+            **_form_choices(session, form),
+            **custom_context(custom_fields(session, "account")),
+        },
         status_code=status_code,
     )
 
@@ -178,7 +191,10 @@ def account_page_response(
     status_code: int = 200,
 ) -> Response:
     """The account page; a refused edit or new-person form is drawn open with its problems."""
-    edit_form = edit_form or edit_values(account)
+    fields = custom_fields(session, "account")
+    edit_form = edit_form or edit_values(
+        account, custom_values=custom_form_values(fields, account.custom)
+    )
     members = account_members(session, account.id)
     roots = org_chart(members)
     open_deals = list_deals(
@@ -204,6 +220,7 @@ def account_page_response(
         "buying_roles": BUYING_ROLES,
         "person_choices": _person_choices(session, member_form),
         **_form_choices(session, edit_form),
+        **custom_context(fields),
     }
     return render(request, "accounts/detail.html", context, status_code=status_code)
 
@@ -243,10 +260,11 @@ def _person_choices(session: Session, form: FormView | None) -> list[tuple[str, 
     return [(str(person_id), label) for person_id, label in choices]
 
 
-def edit_values(account: Account) -> FormView:
-    """The edit form filled in from the stored account."""
+def edit_values(account: Account, *, custom_values: dict[str, str] | None = None) -> FormView:
+    """The edit form filled in from the stored account (and its custom fields' values)."""
     values = {name: as_text(getattr(account, name)) for name in ACCOUNT_FIELDS}
     values["annual_revenue"] = amount_text(account.annual_revenue, account.annual_revenue_currency)
     values["domains"] = ", ".join(account.domains)
     values["version"] = str(account.version)
+    values.update(custom_values or {})
     return FormView(values=values)

@@ -21,6 +21,12 @@ from twofold.persons.actions import display_name, get_person
 from twofold.pipelines.actions import get_pipeline, get_stage, pipeline_stages
 from twofold.pipelines.criteria import describe_criterion
 from twofold.store.models import Deal
+from twofold.web.custom_fields import (
+    custom_context,
+    custom_fields,
+    custom_form_values,
+    custom_input,
+)
 from twofold.web.dependencies import DbSession, SubmittedForm, WebFormUser, WebUser, form_text
 from twofold.web.forms import FormProblems, FormView, parse_id, schema_input, submitted
 from twofold.web.pages.shared import (
@@ -68,7 +74,7 @@ class DealForms:
 def deal_page(request: Request, session: DbSession, _user: WebUser, deal_id: RecordId) -> Response:
     """Everything about a deal."""
     deal = get_deal(session, deal_id)
-    return _deal_page(request, session, deal, _fresh_forms(deal))
+    return _deal_page(request, session, deal, _fresh_forms(session, deal))
 
 
 @router.post("/deals/{deal_id}", include_in_schema=False)
@@ -80,6 +86,7 @@ def update_deal_from_form(
     problems = FormProblems()
     with problems.capture(session):
         values = schema_input(form, EDIT_FIELDS, lists=("competitors",), keep_empty=True)
+        values.update(custom_input(form, custom_fields(session, "deal")))
         update_deal(
             session,
             actor=user,
@@ -88,7 +95,7 @@ def update_deal_from_form(
             expected_version=expected_version(form),
         )
     if problems:
-        forms = _fresh_forms(deal)
+        forms = _fresh_forms(session, deal)
         forms.edit = submitted(form, problems)
         return _deal_page(request, session, deal, forms, status_code=problems.status)
     return see_other(f"/deals/{deal.id}")
@@ -111,7 +118,7 @@ def move_deal_from_form(
                 session, actor=user, deal=deal, stage_id=stage_id, lost_reason=lost_reason
             )
     if problems:
-        forms = _fresh_forms(deal)
+        forms = _fresh_forms(session, deal)
         forms.stage = submitted(form, problems)
         return _deal_page(request, session, deal, forms, status_code=problems.status)
     return see_other(f"/deals/{deal.id}")
@@ -128,7 +135,7 @@ def add_stakeholder_from_form(
         data = StakeholderCreate.model_validate(schema_input(form, STAKEHOLDER_FIELDS))
         add_stakeholder(session, actor=user, deal=deal, data=data)
     if problems:
-        forms = _fresh_forms(deal)
+        forms = _fresh_forms(session, deal)
         forms.stakeholder = submitted(form, problems)
         return _deal_page(request, session, deal, forms, status_code=problems.status)
     return see_other(f"/deals/{deal.id}#committee")
@@ -165,6 +172,7 @@ def _deal_page(
         "roles": ROLES,
         "sentiments": SENTIMENTS,
         "categories": CATEGORIES,
+        **custom_context(custom_fields(session, "deal")),
     }
     return render(request, "deals/detail.html", context, status_code=status_code)
 
@@ -182,7 +190,7 @@ def _people_choices(session: Session, deal: Deal) -> list[tuple[str, str]]:
     return [(str(person_id), name) for person_id, name in choices.items()]
 
 
-def _fresh_forms(deal: Deal) -> DealForms:
+def _fresh_forms(session: Session, deal: Deal) -> DealForms:
     values = {name: as_text(getattr(deal, name)) for name in EDIT_FIELDS}
     values["amount"] = amount_text(deal.amount, deal.currency)
     values["probability"] = str(deal.probability) if deal.probability_overridden else ""
@@ -191,6 +199,7 @@ def _fresh_forms(deal: Deal) -> DealForms:
     )
     values["competitors"] = ", ".join(deal.competitors)
     values["version"] = str(deal.version)
+    values.update(custom_form_values(custom_fields(session, "deal"), deal.custom))
     return DealForms(
         edit=FormView(values=values),
         stage=FormView(values={"stage_id": str(deal.stage_id)}),

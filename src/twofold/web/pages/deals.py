@@ -17,6 +17,7 @@ from twofold.deals.schemas import DealCreate
 from twofold.pipelines.actions import get_stage
 from twofold.store.listing import PageRequest
 from twofold.store.models import Deal
+from twofold.web.custom_fields import custom_context, custom_fields, custom_input
 from twofold.web.dependencies import DbSession, SubmittedForm, WebFormUser, WebUser, form_text
 from twofold.web.forms import FormProblems, FormView, parse_id, schema_input, submitted
 from twofold.web.pages.shared import (
@@ -94,6 +95,7 @@ def create_deal_from_form(
     with problems.capture(session):
         values = schema_input(form, CREATE_FIELDS)
         values.update(_pipeline_of_stage(session, form_text(form, "stage_id")))
+        values.update(custom_input(form, custom_fields(session, "deal")))
         created = create_deal(session, actor=user, data=DealCreate.model_validate(values))
     if created is None:
         return _new_deal_form(
@@ -124,5 +126,6 @@ def _new_deal_form(
         "account_choices": [(str(account_id), name) for account_id, name in accounts],
         "owner_choices": owner_choices(session),
         "pipelines": pipelines_with_stages(session),
+        **custom_context(custom_fields(session, "deal")),
     }
     return render(request, "deals/new.html", context, status_code=status_code)

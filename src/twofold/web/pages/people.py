@@ -16,6 +16,13 @@ from twofold.persons.queries import PersonFilters, list_persons
 from twofold.persons.schemas import PersonCreate, PersonUpdate
 from twofold.store.listing import PageRequest
 from twofold.store.models import Person
+from twofold.web.custom_fields import (
+    CustomField,
+    custom_context,
+    custom_fields,
+    custom_form_values,
+    custom_input,
+)
 from twofold.web.dependencies import DbSession, SubmittedForm, WebFormUser, WebUser
 from twofold.web.forms import FormProblems, FormView, parse_id, schema_input, submitted
 from twofold.web.pages.shared import (
@@ -94,7 +101,9 @@ def create_person_from_form(
     problems = FormProblems()
     created: Person | None = None
     with problems.capture(session):
-        data = PersonCreate.model_validate(schema_input(form, PERSON_FIELDS, lists=LIST_FIELDS))
+        values = schema_input(form, PERSON_FIELDS, lists=LIST_FIELDS)
+        values.update(custom_input(form, custom_fields(session, "person")))
+        data = PersonCreate.model_validate(values)
         created = create_person(session, actor=user, data=data)
     if created is None:
         return _new_person_form(
@@ -109,7 +118,8 @@ def person_page(
 ) -> Response:
     """A person: contact points, accounts, the deals they are on, and their timeline."""
     person = get_person(session, person_id)
-    return _person_page(request, session, person, edit_form=_edit_values(person))
+    edit_form = _edit_values(person, custom_fields(session, "person"))
+    return _person_page(request, session, person, edit_form=edit_form)
 
 
 @router.post("/people/{person_id}", include_in_schema=False)
@@ -125,6 +135,7 @@ def update_person_from_form(
     problems = FormProblems()
     with problems.capture(session):
         values = schema_input(form, PERSON_FIELDS, lists=LIST_FIELDS, keep_empty=True)
+        values.update(custom_input(form, custom_fields(session, "person")))
         update_person(
             session,
             actor=user,
@@ -150,6 +161,7 @@ def _new_person_form(
         "form": form,
         "owner_choices": owner_choices(session),
         "lifecycle_stages": LIFECYCLE_STAGES,
+        **custom_context(custom_fields(session, "person")),
     }
     return render(request, "people/new.html", context, status_code=status_code)
 
@@ -172,11 +184,13 @@ def _person_page(
         "edit_form": edit_form,
         "owner_choices": owner_choices(session),
         "lifecycle_stages": LIFECYCLE_STAGES,
+        **custom_context(custom_fields(session, "person")),
     }
     return render(request, "people/detail.html", context, status_code=status_code)
 
 
-def _edit_values(person: Person) -> FormView:
+def _edit_values(person: Person, fields: list[CustomField]) -> FormView:
     values = {name: as_text(getattr(person, name, None)) for name in PERSON_FIELDS}
     values["version"] = str(person.version)
+    values.update(custom_form_values(fields, person.custom))
     return FormView(values=values)
