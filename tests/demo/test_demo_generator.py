@@ -9,12 +9,16 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, inspect, select
+from sqlalchemy.exc import IntegrityError
 
 from twofold.auth.users import authenticate
 from twofold.core.errors import Conflict
+from twofold.core.progress import SilentProgress
+from twofold.demo.bulk import open_sink
 from twofold.demo.generator import DemoSummary, build_demo_company
+from twofold.demo.load_schema import ForeignKeysBroken, relaxed_for_load
 from twofold.demo.sizes import DemoSize
-from twofold.demo.specs import ACCOUNTS, ALL_SPECS, TIMELINE, TableSpec
+from twofold.demo.specs import ACCOUNTS, ALL_SPECS, MEMBERSHIPS, TIMELINE, TableSpec
 from twofold.demo.team import DEMO_PASSWORD
 from twofold.demo.writer_process import ProcessSink, WriterFailed
 from twofold.store.database import Database, open_database
@@ -280,3 +284,25 @@ def test_an_aborted_writer_commits_nothing(database: Database) -> None:
     sink.abort()
 
     assert count(database, Account) == 0
+
+
+def test_rows_that_break_a_foreign_key_are_reported_and_the_schema_survives(
+    database: Database,
+) -> None:
+    before = schema_snapshot(database)
+    dangling = 999  # no such person or account
+
+    def load_a_dangling_membership() -> None:
+        with (
+            relaxed_for_load(database, [MEMBERSHIPS], progress=SilentProgress()),
+            open_sink(database, [MEMBERSHIPS]) as sink,
+        ):
+            values = sink.values
+            now = values.time(0)
+            sink.write(MEMBERSHIPS, [(1, dangling, dangling, "CEO", "Executive", None,
+                                      values.empty_list, None, None, now, now, 1)])  # fmt: skip
+
+    with pytest.raises((ForeignKeysBroken, IntegrityError)):
+        load_a_dangling_membership()
+
+    assert schema_snapshot(database) == before

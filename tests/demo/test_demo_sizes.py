@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 
 import phonenumbers
@@ -9,8 +10,10 @@ import pytest
 
 from twofold.demo.countries import COUNTRIES, Country, phone_number
 from twofold.demo.names import NAME_POOLS, ascii_slug
+from twofold.demo.sinks import PostgresCopyValues, SqliteValues
 from twofold.demo.sizes import DemoSize
 from twofold.demo.team import team_shape
+from twofold.demo.words import COMPETITORS, DEPARTMENTS, OBJECTIONS
 
 
 @pytest.mark.parametrize(
@@ -113,3 +116,16 @@ def test_every_name_folds_to_something() -> None:
     for pool in NAME_POOLS.values():
         for name in (*pool.first, *pool.last):
             assert ascii_slug(name), name
+
+
+@pytest.mark.parametrize(
+    "words",
+    [COMPETITORS, OBJECTIONS, DEPARTMENTS],
+    ids=["competitors", "objections", "departments"],
+)
+def test_word_lists_encode_as_json_without_escaping(words: tuple[str, ...]) -> None:
+    # ``strings`` skips json.dumps's escaping, so the lists fed to it must not need any.
+    items = list(words)
+
+    assert SqliteValues().strings(items) == json.dumps(items)
+    assert PostgresCopyValues().strings(items) == b"\x01" + json.dumps(items).encode()

@@ -28,5 +28,5 @@ def account_choices(
     """``(id, name)`` of the first accounts by name, optionally matching ``search``."""
     query = select(Account.id, Account.name).order_by(Account.name, Account.id).limit(limit)
     if search and search.strip():
-        query = query.where(matches_search(Account.search_text, search))
+        query = query.where(matches_search(session, Account, search))
     return [(row.id, row.name) for row in session.execute(query)]

@@ -46,7 +46,7 @@ def list_accounts(session: Session, *, filters: AccountFilters, page: PageReques
     if filters.updated_since is not None:
         query = query.where(Account.updated_at >= filters.updated_since)
     if filters.search:
-        query = query.where(matches_search(Account.search_text, filters.search))
+        query = query.where(matches_search(session, Account, filters.search))
     query = filter_by_custom_fields(
         session, query, entity="account", column=Account.custom, filters=filters.custom
     )

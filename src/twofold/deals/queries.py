@@ -63,7 +63,7 @@ def list_deals(session: Session, *, filters: DealFilters, page: PageRequest) -> 
     if filters.updated_since is not None:
         query = query.where(Deal.updated_at >= filters.updated_since)
     if filters.search:
-        query = query.where(matches_search(Deal.search_text, filters.search))
+        query = query.where(matches_search(session, Deal, filters.search))
     query = filter_by_custom_fields(
         session, query, entity="deal", column=Deal.custom, filters=filters.custom
     )

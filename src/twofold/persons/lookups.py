@@ -21,9 +21,9 @@ def person_choices(
 ) -> list[tuple[int, str]]:
     """``(id, "Name <email>")`` of the first persons by name, optionally matching ``search``
     or among ``person_ids``."""
-    query = select(Person).order_by(Person.last_name, Person.first_name, Person.id).limit(limit)
+    query = select(Person).order_by(Person.last_name, Person.id).limit(limit)
     if search and search.strip():
-        query = query.where(matches_search(Person.search_text, search))
+        query = query.where(matches_search(session, Person, search))
     if person_ids is not None:
         query = query.where(Person.id.in_(person_ids))
     return [(person.id, _label(person)) for person in session.scalars(query)]

@@ -50,7 +50,7 @@ def list_persons(session: Session, *, filters: PersonFilters, page: PageRequest)
     if filters.updated_since is not None:
         query = query.where(Person.updated_at >= filters.updated_since)
     if filters.search:
-        query = query.where(matches_search(Person.search_text, filters.search))
+        query = query.where(matches_search(session, Person, filters.search))
     query = filter_by_custom_fields(
         session, query, entity="person", column=Person.custom, filters=filters.custom
     )

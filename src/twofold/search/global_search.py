@@ -36,7 +36,7 @@ def global_search(session: Session, query: str, *, limit: int = RESULTS_PER_KIND
     results.accounts = list(
         session.scalars(
             select(Account)
-            .where(matches_search(Account.search_text, results.query))
+            .where(matches_search(session, Account, results.query))
             .order_by(Account.name, Account.id)
             .limit(limit)
         )
@@ -44,15 +44,15 @@ def global_search(session: Session, query: str, *, limit: int = RESULTS_PER_KIND
     results.persons = list(
         session.scalars(
             select(Person)
-            .where(matches_search(Person.search_text, results.query))
-            .order_by(Person.last_name, Person.first_name, Person.id)
+            .where(matches_search(session, Person, results.query))
+            .order_by(Person.last_name, Person.id)
             .limit(limit)
         )
     )
     deals = (
         select(Deal, Stage)
         .join(Stage, Stage.id == Deal.stage_id)
-        .where(matches_search(Deal.search_text, results.query))
+        .where(matches_search(session, Deal, results.query))
         .order_by(Deal.updated_at.desc(), Deal.id.desc())
         .limit(limit)
     )

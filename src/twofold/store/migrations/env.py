@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from twofold.store.models import Base
+from twofold.store.search import is_modelled
 
 config = context.config
 target_metadata = Base.metadata
@@ -26,6 +27,7 @@ def _migrate(connection: object) -> None:
     context.configure(
         connection=connection,  # type: ignore[arg-type]
         target_metadata=target_metadata,
+        include_name=is_modelled,
         render_as_batch=True,
         compare_type=True,
     )

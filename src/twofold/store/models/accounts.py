@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from twofold.store.models.base import Base, Identifier, JsonDocument, Timestamped
@@ -16,6 +16,7 @@ class Account(Timestamped, Base):
     """An organisation; ``parent_id`` builds group → subsidiary hierarchies."""
 
     __tablename__ = "accounts"
+    __table_args__ = (Index("ix_accounts_name_id", "name", "id"),)
 
     id: Mapped[int] = mapped_column(Identifier, primary_key=True)
     name: Mapped[str] = mapped_column(String(300))

@@ -17,7 +17,10 @@ class Deal(Timestamped, Base):
     """An opportunity on an account (B2B) or a person (B2C high-touch)."""
 
     __tablename__ = "deals"
-    __table_args__ = (Index("ix_deals_stage_close", "stage_id", "expected_close_date"),)
+    __table_args__ = (
+        Index("ix_deals_stage_close", "stage_id", "expected_close_date"),
+        Index("ix_deals_updated_at_id", "updated_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Identifier, primary_key=True)
     name: Mapped[str] = mapped_column(String(300))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from twofold.store.models.base import Base, Identifier, JsonDocument, Timestamped
@@ -14,6 +14,7 @@ class Person(Timestamped, Base):
     """Any human the business knows; the first email and phone are the primary ones."""
 
     __tablename__ = "persons"
+    __table_args__ = (Index("ix_persons_last_name_id", "last_name", "id"),)
 
     id: Mapped[int] = mapped_column(Identifier, primary_key=True)
     first_name: Mapped[str] = mapped_column(String(200), default="")

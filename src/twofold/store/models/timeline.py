@@ -20,7 +20,7 @@ class TimelineEntry(Base):
     """
 
     __tablename__ = "timeline_entries"
-    __table_args__ = (Index("ix_timeline_record", "record_type", "record_id", "at"),)
+    __table_args__ = (Index("ix_timeline_record", "record_type", "record_id", "id"),)
 
     id: Mapped[int] = mapped_column(Identifier, primary_key=True)
     record_type: Mapped[str] = mapped_column(String(20))
