@@ -136,7 +136,7 @@ def main(stream: IO[bytes]) -> int:
     specs = {spec.name: spec for spec in ALL_SPECS if spec.name in table_names}
     database = open_database(url)
     try:
-        with open_direct_sink(database, list(specs.values())) as sink:
+        with open_direct_sink(database) as sink:
             for message in messages:
                 if message[0] == "write":
                     sink.write(specs[message[1]], message[2])
