@@ -234,6 +234,11 @@ def schema_snapshot(database: Database) -> dict[str, Any]:
     """Every table's indexes and foreign keys, as the catalogue reports them."""
     inspector = inspect(database.engine)
     snapshot: dict[str, Any] = {}
+    if database.dialect == "sqlite":
+        with database.engine.connect() as connection:
+            snapshot["triggers"] = connection.exec_driver_sql(
+                "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY 1"
+            ).all()
     for table in inspector.get_table_names():
         indexes = inspector.get_indexes(table)
         keys = inspector.get_foreign_keys(table)
@@ -306,3 +311,29 @@ def test_rows_that_break_a_foreign_key_are_reported_and_the_schema_survives(
         load_a_dangling_membership()
 
     assert schema_snapshot(database) == before
+
+
+def test_substring_search_finds_demo_records_after_a_build(database: Database) -> None:
+    build_demo_company(database, size=SMALL, seed=7, now=NOW)
+    with database.engine.connect() as connection:
+        person_id, email = connection.execute(
+            select(Person.id, Person.primary_email).order_by(Person.id.desc()).limit(1)
+        ).one()
+        if database.dialect == "sqlite":  # the FTS5 tables of migration 0003
+            found = (
+                connection.exec_driver_sql(
+                    "SELECT rowid FROM persons_search WHERE search_text MATCH ?", (f'"{email}"',)
+                )
+                .scalars()
+                .all()
+            )
+            indexed = connection.exec_driver_sql("SELECT count(*) FROM persons_search").scalar()
+            assert indexed == count(database, Person)
+        else:
+            found = (
+                connection.execute(select(Person.id).where(Person.search_text.contains(email)))
+                .scalars()
+                .all()
+            )
+
+    assert found == [person_id]
