@@ -72,7 +72,7 @@ class LoadPlan:
     rebuild: list[str] = field(default_factory=list)  # index definitions
     restore: list[str] = field(default_factory=list)  # foreign keys, back as NOT VALID
     check: list[str] = field(default_factory=list)  # VALIDATE / PRAGMA foreign_key_check
-    # Index builds sort whole tables: give them memory for the session, then take it back.
+    # Index builds sort whole tables: give their connection memory, then take it back.
     sort_memory: tuple[str, ...] = ()
     reset: tuple[str, ...] = ()
 
@@ -87,9 +87,9 @@ def relaxed_for_load(
 ) -> Iterator[LoadPlan]:
     """Drop the tables' secondary indexes (and PostgreSQL foreign keys); put them back after.
 
-    Afterwards the indexes are rebuilt in this thread while a second connection restores and
-    checks the foreign keys: both are long statements that run without the GIL, so they use
-    both cores.
+    Afterwards the foreign keys come back at once (``NOT VALID`` is instant), then the indexes
+    are rebuilt in this thread while a second connection checks the foreign keys: both are
+    long statements that run without the GIL, so they use both cores.
     """
     tables = [spec.name for spec in specs]
     with database.engine.begin() as connection:
@@ -100,42 +100,53 @@ def relaxed_for_load(
         yield plan
     finally:
         progress.start("Indexes and checks", len(plan.rebuild) + 1)
-        failures: list[BaseException] = []
-        checker = threading.Thread(
-            target=_restore_and_check, args=(database, plan, failures), name="demo-fk-check"
-        )
-        checker.start()
-        try:
-            _rebuild_indexes(database, plan, progress)
-        finally:
-            checker.join()
+        _restore(database, plan, progress)
         progress.advance(1)
-        if failures:
-            raise failures[0]
 
 
-def _rebuild_indexes(database: Database, plan: LoadPlan, progress: ProgressReporter) -> None:
-    """Create the dropped indexes again, one statement (one table sort) at a time."""
-    with database.engine.begin() as connection:
-        for statement in plan.sort_memory:
-            connection.exec_driver_sql(statement)
-        for statement in plan.rebuild:
-            connection.exec_driver_sql(statement)
-            progress.advance(1)
-        for statement in plan.reset:
-            connection.exec_driver_sql(statement)
-
-
-def _restore_and_check(database: Database, plan: LoadPlan, failures: list[BaseException]) -> None:
-    """Re-add the foreign keys (NOT VALID, so this cannot fail on data), then check the rows."""
+def _restore(database: Database, plan: LoadPlan, progress: ProgressReporter) -> None:
+    """Foreign keys back, then indexes rebuilt while the keys are checked; indexes always."""
+    failures: list[BaseException] = []
+    checker = threading.Thread(target=_check, args=(database, plan, failures), name="demo-fk")
     try:
         with database.engine.begin() as connection:
             for statement in plan.restore:
                 connection.exec_driver_sql(statement)
-        with database.engine.begin() as connection:
-            for statement in plan.check:
+        checker.start()
+    finally:
+        try:
+            _rebuild_indexes(database, plan, progress)
+        finally:
+            if checker.is_alive():
+                checker.join()
+    if failures:
+        raise failures[0]
+
+
+def _rebuild_indexes(database: Database, plan: LoadPlan, progress: ProgressReporter) -> None:
+    """Create the dropped indexes again, each in its own transaction.
+
+    Committing after every index releases its table's lock, so that the foreign-key checks
+    running meanwhile only ever wait for the one table being indexed.
+    """
+    with database.engine.connect() as connection:
+        for statement in (*plan.sort_memory, *plan.rebuild, *plan.reset):
+            connection.exec_driver_sql(statement)
+            connection.commit()
+            if statement in plan.rebuild:
+                progress.advance(1)
+
+
+def _check(database: Database, plan: LoadPlan, failures: list[BaseException]) -> None:
+    """Check every loaded row's foreign keys; record what fails for the main thread."""
+    try:
+        with database.engine.connect() as connection:
+            # Largest tables last in the index rebuild, first here: the two rarely meet on
+            # the same table, where PostgreSQL's validation would wait for the index.
+            for statement in reversed(plan.check):
                 result = connection.exec_driver_sql(statement)
                 broken = result.fetchmany(5) if result.returns_rows else []
+                connection.commit()
                 if broken:
                     failures.append(ForeignKeysBroken(f"{statement}: {broken}"))
                     return
@@ -150,7 +161,8 @@ def plan_load(connection: Connection, tables: list[str]) -> LoadPlan:
     if connection.dialect.name == "postgresql":
         indexes = connection.execute(_POSTGRES_INDEXES, {"tables": tables}).all()
         foreign_keys = connection.execute(_POSTGRES_FOREIGN_KEYS, {"tables": tables}).all()
-        plan.sort_memory = ("SET LOCAL maintenance_work_mem = '512MB'",)
+        plan.sort_memory = ("SET maintenance_work_mem = '512MB'",)
+        plan.reset = ("RESET maintenance_work_mem",)
     elif connection.dialect.name == "sqlite":
         indexes = connection.execute(_SQLITE_INDEXES, {"tables": tables}).all()
         foreign_keys = []
