@@ -13,9 +13,11 @@ from fastapi.staticfiles import StaticFiles
 
 from twofold import __version__
 from twofold.api.errors import install_error_handlers
+from twofold.api.ingestion import router as ingestion_router
 from twofold.api.limits import BodySizeLimit
 from twofold.api.routes import api_router
 from twofold.core.settings import Settings
+from twofold.ingest.runtime import Ingestion
 from twofold.store.database import Database, open_database
 from twofold.store.migrate import upgrade_to_latest
 from twofold.web.routes import web_router
@@ -41,9 +43,13 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         handle = database or open_database(settings.database_url)
         upgrade_to_latest(handle)
         app.state.database = handle
+        ingestion = Ingestion(settings.home, handle)
+        ingestion.start()
+        app.state.ingestion = ingestion
         try:
             yield
         finally:
+            ingestion.stop()
             if owned:
                 handle.dispose()
 
@@ -59,6 +65,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(api_router)
+    app.include_router(ingestion_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -22,7 +22,7 @@ class BodySizeLimit:
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+            await self._refuse(send, scope)
             return
         received = 0
         exceeded = False
@@ -45,21 +45,22 @@ class BodySizeLimit:
         with contextlib.suppress(BodyTooLargeError):
             await self.app(scope, counting_receive, guarded_send)
         if exceeded:
-            await self._refuse(send)
+            await self._refuse(send, scope)
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, send: Send, scope: Scope) -> None:
+        # The Segment-compatible endpoints answer 400 for oversized input, as Segment does.
+        segment = str(scope.get("path", "")).startswith("/v1/")
+        code = "batch_too_large" if segment else "payload_too_large"
+        message = f"the request body is larger than {self.max_bytes} bytes"
         body = json.dumps(
-            {
-                "error": {
-                    "code": "payload_too_large",
-                    "message": f"the request body is larger than {self.max_bytes} bytes",
-                }
-            }
+            {"error": {"code": code, "message": message}, "code": code, "message": message}
+            if segment
+            else {"error": {"code": code, "message": message}}
         ).encode()
         await send(
             {
                 "type": "http.response.start",
-                "status": 413,
+                "status": 400 if segment else 413,
                 "headers": [
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(body)).encode()),

@@ -1,4 +1,4 @@
-"""``twofold``: init, serve, demo, users and API keys."""
+"""``twofold``: init, serve, demo, users, API keys and event sources."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from twofold.auth.passwords import hash_password
 from twofold.auth.users import create_user, get_user_by_email
 from twofold.cli.progress import RichProgress
 from twofold.cli.setup import initialise
+from twofold.cli.sources import sources_app
 from twofold.core.enums import Role
 from twofold.core.errors import TwofoldError
 from twofold.core.settings import Settings, load_settings
@@ -27,6 +28,7 @@ users_app = typer.Typer(help="Manage users.", no_args_is_help=True)
 apikeys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(apikeys_app, name="apikeys")
+app.add_typer(sources_app, name="sources")
 console = Console()
 errors = Console(stderr=True)
 

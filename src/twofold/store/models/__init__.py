@@ -10,6 +10,7 @@ from twofold.store.models.activities import (
 from twofold.store.models.base import Base
 from twofold.store.models.customfields import CustomFieldDefinition
 from twofold.store.models.deals import Deal, DealPartner, DealStageVisit, DealStakeholder
+from twofold.store.models.ingestion import IdentityConflict, IdentityMapping, Source, SourceKey
 from twofold.store.models.persons import Person
 from twofold.store.models.pipelines import Pipeline, Stage
 from twofold.store.models.timeline import TimelineEntry
@@ -25,9 +26,13 @@ __all__ = [
     "DealPartner",
     "DealStageVisit",
     "DealStakeholder",
+    "IdentityConflict",
+    "IdentityMapping",
     "Membership",
     "Person",
     "Pipeline",
+    "Source",
+    "SourceKey",
     "Stage",
     "TimelineEntry",
     "User",

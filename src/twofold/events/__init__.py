@@ -1,0 +1,1 @@
+"""The event store: behavioural events in DuckDB, loaded from the ingestion journal."""

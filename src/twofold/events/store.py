@@ -1,0 +1,162 @@
+"""The DuckDB event store: load journal segments exactly once, de-duplicated by messageId.
+
+One process owns the DuckDB file (DuckDB allows one writer): the server. The loader thread
+writes; request threads read through their own cursors.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from twofold.core.time import utcnow
+from twofold.events.schema import EVENT_COLUMNS, JOURNAL_COLUMNS, STATEMENTS
+
+_COLUMNS_SQL = (
+    "{" + ", ".join(f"'{name}': '{kind}'" for name, kind in JOURNAL_COLUMNS.items()) + "}"
+)
+
+# Both statements are built once from constants in schema.py; values go in as parameters.
+_STAGE = f"""
+CREATE OR REPLACE TEMP TABLE staged AS
+SELECT * FROM read_json(?, format = 'newline_delimited', columns = {_COLUMNS_SQL})
+QUALIFY row_number() OVER (PARTITION BY sourceId, messageId ORDER BY receivedAt) = 1
+"""  # noqa: S608
+
+_REMEMBER_IDS = """
+INSERT INTO message_ids
+SELECT sourceId, messageId, receivedAt, ? FROM staged
+ON CONFLICT DO NOTHING
+"""
+
+_INSERT_EVENTS = f"""
+INSERT INTO events ({EVENT_COLUMNS})
+SELECT
+    $load,
+    s.sourceId,
+    s.messageId,
+    s.type,
+    CASE WHEN s.type = 'track' THEN s.event ELSE s.name END,
+    coalesce(by_user.person_id, by_anonymous.person_id),
+    s.userId,
+    s.anonymousId,
+    s.previousId,
+    s.groupId,
+    s.timestamp,
+    s.originalTimestamp,
+    s.sentAt,
+    s.receivedAt,
+    TRY_CAST(coalesce(s.properties ->> 'revenue', s.properties ->> 'total') AS DECIMAL(18, 4)),
+    upper(s.properties ->> 'currency'),
+    s.properties ->> 'order_id',
+    s.properties ->> 'product_id',
+    coalesce(s.category, s.properties ->> 'category'),
+    s.properties,
+    s.traits,
+    s.context
+FROM staged s
+JOIN (SELECT source_id, message_id FROM message_ids WHERE load_id = $load) fresh
+  ON fresh.source_id = s.sourceId AND fresh.message_id = s.messageId
+LEFT JOIN identity_map by_user ON by_user.kind = 'user_id' AND by_user.value = s.userId
+LEFT JOIN identity_map by_anonymous
+  ON by_anonymous.kind = 'anonymous_id' AND by_anonymous.value = s.anonymousId
+ORDER BY s.timestamp
+"""  # noqa: S608
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What one journal segment added: lines read, events stored (the rest were repeats)."""
+
+    load_id: int
+    received: int
+    stored: int
+    already_loaded: bool = False
+
+    @property
+    def duplicates(self) -> int:
+        """Lines whose (source, messageId) was already stored."""
+        return self.received - self.stored
+
+
+class EventStore:
+    """The events database of one data directory."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._connection = duckdb.connect(str(path))
+        self._write_lock = threading.Lock()
+        for statement in STATEMENTS:
+            self._connection.execute(statement)
+
+    def close(self) -> None:
+        """Close the file (a checkpoint folds the write-ahead log into it)."""
+        self._connection.close()
+
+    @contextmanager
+    def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor of its own for one reading thread."""
+        cursor = self._connection.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+
+    @contextmanager
+    def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The one writing cursor, inside a transaction that commits or rolls back."""
+        with self._write_lock:
+            cursor = self._connection.cursor()
+            try:
+                cursor.execute("BEGIN TRANSACTION")
+                try:
+                    yield cursor
+                except BaseException:
+                    cursor.execute("ROLLBACK")
+                    raise
+                cursor.execute("COMMIT")
+            finally:
+                cursor.close()
+
+    def next_segment_number(self) -> int:
+        """One more than the newest segment ever loaded (segment names are never reused)."""
+        with self.reader() as cursor:
+            row = cursor.execute("SELECT max(load_id) FROM loads").fetchone()
+        return 1 + int(row[0] or 0) if row else 1
+
+    def load_segment(self, segment: Path) -> LoadResult:
+        """Load one journal segment in one transaction; a segment loaded before is skipped."""
+        load_id = int(segment.name.split(".", 1)[0])
+        with self.writer() as cursor:
+            done = cursor.execute(
+                "SELECT received, stored FROM loads WHERE load_id = ?", [load_id]
+            ).fetchone()
+            if done is not None:
+                return LoadResult(load_id, int(done[0]), int(done[1]), already_loaded=True)
+            cursor.execute(_STAGE, [str(segment)])
+            received = _count(cursor, "SELECT count(*) FROM staged")
+            cursor.execute(_REMEMBER_IDS, [load_id])
+            cursor.execute(_INSERT_EVENTS, {"load": load_id})
+            stored = _count(cursor, "SELECT count(*) FROM events WHERE load_id = ?", load_id)
+            cursor.execute(
+                "INSERT INTO loads VALUES (?, ?, ?, ?, ?, false)",
+                [load_id, segment.name, _naive(utcnow()), received, stored],
+            )
+            cursor.execute("DROP TABLE staged")
+        return LoadResult(load_id, received, stored)
+
+
+def _count(cursor: duckdb.DuckDBPyConnection, sql: str, *parameters: object) -> int:
+    row = cursor.execute(sql, list(parameters)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _naive(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=None)

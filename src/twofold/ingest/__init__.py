@@ -1,0 +1,1 @@
+"""Segment-compatible ingestion: sources and write keys, message checks, the durable journal."""

@@ -1,0 +1,153 @@
+"""The running ingestion pipeline of one server: journal → loader thread → event store.
+
+Started and stopped with the app. Requests append to the journal; the loader thread loads
+each closed journal segment into DuckDB (exactly once, see ``events/store.py``), then
+deletes it. On start, segments a crash left behind are loaded before anything new.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from twofold.core.settings import Settings
+from twofold.events.store import EventStore, LoadResult
+from twofold.ingest.journal import Journal
+from twofold.ingest.sources import source_for_write_key
+from twofold.store.database import Database
+
+log = logging.getLogger(__name__)
+
+KEY_CACHE_SECONDS = 2.0
+
+
+class WriteKeys:
+    """Write key → source id, cached briefly so that the hot path rarely touches the database.
+
+    A revoked key stops working within ``KEY_CACHE_SECONDS`` (at once when revoked through this
+    server, which calls :meth:`forget`).
+    """
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._cache: dict[str, tuple[int | None, float]] = {}
+        self._lock = threading.Lock()
+
+    def source_for(self, secret: str) -> int | None:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._cache.get(secret)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        with self.database.transaction(write=False) as session:
+            source_id = source_for_write_key(session, secret)
+        with self._lock:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[secret] = (source_id, now + KEY_CACHE_SECONDS)
+        return source_id
+
+    def forget(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+
+class Ingestion:
+    """Journal, event store and the loader thread between them."""
+
+    def __init__(
+        self,
+        home: Path,
+        database: Database,
+        *,
+        rotate_seconds: float = 0.2,
+        after_load: Callable[[LoadResult], None] | None = None,
+    ) -> None:
+        self.store = EventStore(home / "events" / "events.duckdb")
+        self.journal = Journal(
+            home / "events" / "journal", rotate_seconds=rotate_seconds, on_segment=self._wake
+        )
+        self.write_keys = WriteKeys(database)
+        self.after_load = after_load
+        self._wakeup = threading.Event()
+        self._stopping = False
+        self._idle = threading.Condition()
+        self._pending = 0
+        self._thread: threading.Thread | None = None
+        self.last_error: BaseException | None = None
+
+    @classmethod
+    def for_settings(cls, settings: Settings, database: Database) -> Ingestion:
+        return cls(settings.home, database)
+
+    def start(self) -> None:
+        self.journal.start(first_seq=self.store.next_segment_number())
+        self._thread = threading.Thread(target=self._run, name="twofold-loader", daemon=True)
+        self._thread.start()
+        self._wake(None)
+
+    def stop(self) -> None:
+        """Flush the journal, load what is left, close the store."""
+        self.journal.close()
+        self._stopping = True
+        self._wake(None)
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        self.store.close()
+
+    def flush(self, timeout: float = 30.0) -> None:
+        """Close the active journal segment and wait until every segment is loaded."""
+        self.journal.rotate_now()
+        self._wake(None)
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self.journal.segments() or self._pending:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError("events were not loaded in time")
+                self._idle.wait(min(remaining, 0.05))
+
+    def _wake(self, _segment: Path | None) -> None:
+        self._wakeup.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wakeup.wait(timeout=1.0)
+            self._wakeup.clear()
+            self._load_ready()
+            if self._stopping:
+                self._load_ready()
+                return
+
+    def _load_ready(self) -> None:
+        segments = self.journal.segments()
+        with self._idle:
+            self._pending = len(segments)
+        for segment in segments:
+            try:
+                result = self.store.load_segment(segment)
+                if self.after_load is not None:
+                    self.after_load(result)
+            except Exception as error:  # a bad segment must not stop ingestion
+                self.last_error = error
+                log.exception("could not load journal segment %s", segment.name)
+                _quarantine(segment)
+            else:
+                segment.unlink(missing_ok=True)
+            with self._idle:
+                self._pending -= 1
+                self._idle.notify_all()
+        with self._idle:
+            self._pending = 0
+            self._idle.notify_all()
+
+
+def _quarantine(segment: Path) -> None:
+    """Keep a segment that failed to load for a human, out of the loader's way."""
+    failed = segment.parent / "failed"
+    failed.mkdir(exist_ok=True)
+    segment.rename(failed / segment.name)
