@@ -15,6 +15,7 @@ from pathlib import Path
 
 from twofold.core.settings import Settings
 from twofold.events.store import EventStore, LoadResult
+from twofold.identity.events import pending_loads, resolve_load
 from twofold.ingest.journal import Journal
 from twofold.ingest.sources import source_for_write_key
 from twofold.store.database import Database
@@ -70,6 +71,7 @@ class Ingestion:
         self.journal = Journal(
             home / "events" / "journal", rotate_seconds=rotate_seconds, on_segment=self._wake
         )
+        self.database = database
         self.write_keys = WriteKeys(database)
         self.after_load = after_load
         self._wakeup = threading.Event()
@@ -115,6 +117,8 @@ class Ingestion:
         self._wakeup.set()
 
     def _run(self) -> None:
+        for load_id in pending_loads(self.store):
+            self._resolve(load_id)
         while True:
             self._wakeup.wait(timeout=1.0)
             self._wakeup.clear()
@@ -130,6 +134,8 @@ class Ingestion:
         for segment in segments:
             try:
                 result = self.store.load_segment(segment)
+                if not result.already_loaded:
+                    self._resolve(result.load_id)
                 if self.after_load is not None:
                     self.after_load(result)
             except Exception as error:  # a bad segment must not stop ingestion
@@ -144,6 +150,14 @@ class Ingestion:
         with self._idle:
             self._pending = 0
             self._idle.notify_all()
+
+    def _resolve(self, load_id: int) -> None:
+        """Tie a load's events to persons; on failure the load is retried at the next start."""
+        try:
+            resolve_load(self.store, self.database, load_id)
+        except Exception as error:  # the events are stored; only their persons wait
+            self.last_error = error
+            log.exception("could not resolve the identities of load %s", load_id)
 
 
 def _quarantine(segment: Path) -> None:

@@ -53,11 +53,13 @@ def issue_write_key(session: Session, *, source: Source) -> IssuedWriteKey:
     return IssuedWriteKey(record=record, secret=secret)
 
 
-def revoke_write_key(session: Session, *, actor: User, key_id: int) -> SourceKey:
-    """Stop accepting events sent with this key."""
+def revoke_write_key(
+    session: Session, *, actor: User, key_id: int, source_id: int | None = None
+) -> SourceKey:
+    """Stop accepting events sent with this key (of ``source_id``, when given)."""
     ensure_admin(actor)
     record = session.get(SourceKey, key_id)
-    if record is None:
+    if record is None or (source_id is not None and record.source_id != source_id):
         raise NotFound(f"no write key {key_id}")
     if record.revoked_at is None:
         record.revoked_at = utcnow()

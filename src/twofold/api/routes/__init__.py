@@ -8,11 +8,23 @@ from twofold.api.routes import (
     activities,
     admin,
     deals,
+    events,
     memberships,
     persons,
     pipelines,
+    sources,
 )
 
 api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(get_api_user)])
-for module in (accounts, persons, memberships, pipelines, deals, activities, admin):
+for module in (
+    accounts,
+    persons,
+    memberships,
+    pipelines,
+    deals,
+    activities,
+    admin,
+    sources,
+    events,
+):
     api_router.include_router(module.router)

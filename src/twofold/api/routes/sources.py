@@ -1,0 +1,121 @@
+"""/api/v1/sources: event sources, their write keys and recent traffic."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Request, status
+from pydantic import Field
+
+from twofold.api.dependencies import ApiUser, DbSession
+from twofold.api.schemas.common import ListOut, OutModel
+from twofold.auth.permissions import ensure_admin
+from twofold.core.inputs import InputModel
+from twofold.events.traffic import SourceTraffic, traffic_by_source
+from twofold.ingest import sources
+from twofold.ingest.runtime import Ingestion
+from twofold.store.models import Source, SourceKey
+
+router = APIRouter(prefix="/sources", tags=["sources"])
+
+
+class WriteKeyOut(OutModel):
+    """A write key's metadata; the secret is only shown when it is created."""
+
+    id: int
+    hint: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class WriteKeyCreated(WriteKeyOut):
+    """A new write key: store ``write_key`` now, it is never shown again."""
+
+    write_key: str
+
+
+class SourceOut(OutModel):
+    """A source with its keys and its traffic in the last 24 hours."""
+
+    id: int
+    name: str
+    kind: str
+    created_at: datetime
+    keys: list[WriteKeyOut]
+    events_last_24h: int
+    last_received_at: datetime | None
+
+
+class SourceCreated(SourceOut):
+    """A new source and its first write key (shown only now)."""
+
+    write_key: str
+
+
+class SourceCreate(InputModel):
+    """A new source."""
+
+    name: str = Field(min_length=1, max_length=200, examples=["Web shop"])
+    kind: str = Field(default="segment", pattern="^(segment|shopify|import)$")
+
+
+def _ingestion(request: Request) -> Ingestion:
+    ingestion: Ingestion = request.app.state.ingestion
+    return ingestion
+
+
+def _source_out(
+    source: Source, keys: list[SourceKey], traffic: SourceTraffic | None
+) -> dict[str, object]:
+    return {
+        "id": source.id,
+        "name": source.name,
+        "kind": source.kind,
+        "created_at": source.created_at,
+        "keys": [WriteKeyOut.model_validate(key) for key in keys],
+        "events_last_24h": traffic.events_last_24h if traffic else 0,
+        "last_received_at": traffic.last_received_at if traffic else None,
+    }
+
+
+@router.get("", response_model=ListOut[SourceOut])
+def list_sources(request: Request, session: DbSession, user: ApiUser) -> dict[str, object]:
+    """Every source (admins only: the list shows key hints and traffic)."""
+    ensure_admin(user)
+    traffic = traffic_by_source(_ingestion(request).store)
+    items = [
+        _source_out(source, sources.keys_of(session, source.id), traffic.get(source.id))
+        for source in sources.list_sources(session)
+    ]
+    return {"items": items, "next_cursor": None}
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=SourceCreated)
+def create_source(payload: SourceCreate, session: DbSession, user: ApiUser) -> dict[str, object]:
+    """A new source; the answer holds its write key, shown only this once."""
+    source, issued = sources.create_source(
+        session, actor=user, name=payload.name, kind=payload.kind
+    )
+    return {**_source_out(source, [issued.record], None), "write_key": issued.secret}
+
+
+@router.post(
+    "/{source_id}/keys", status_code=status.HTTP_201_CREATED, response_model=WriteKeyCreated
+)
+def create_write_key(source_id: int, session: DbSession, user: ApiUser) -> dict[str, object]:
+    """Another write key for the source (rotate: create a new one, then revoke the old)."""
+    ensure_admin(user)
+    issued = sources.issue_write_key(session, source=sources.get_source(session, source_id))
+    return {**WriteKeyOut.model_validate(issued.record).model_dump(), "write_key": issued.secret}
+
+
+@router.post("/{source_id}/keys/{key_id}/revoke", response_model=WriteKeyOut)
+def revoke_write_key(
+    source_id: int, key_id: int, request: Request, session: DbSession, user: ApiUser
+) -> SourceKey:
+    """Stop accepting events sent with this key."""
+    sources.get_source(session, source_id)
+    key = sources.revoke_write_key(session, actor=user, key_id=key_id, source_id=source_id)
+    session.flush()
+    _ingestion(request).write_keys.forget()
+    return key

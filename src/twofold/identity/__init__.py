@@ -1,0 +1,1 @@
+"""Identity resolution: which person an identifier (user id, email, phone, device) belongs to."""

@@ -1,0 +1,210 @@
+"""Tie a loaded batch of events to persons: resolve identities, mirror, backfill, traits.
+
+Runs on the loader thread after each journal segment is loaded (and again on start for any
+load a crash interrupted). Each step is idempotent, so re-running a load is safe:
+
+1. the identifiers of the load's identify/alias messages and of events from unknown user ids
+   are resolved in one records-database transaction (persons created, mappings added,
+   conflicts recorded);
+2. new mappings are mirrored into DuckDB's ``identity_map`` and the events they concern get
+   their ``person_id`` — including the anonymous history of a visitor who just identified;
+3. persons whose traits changed get the latest value of every trait (latest timestamp wins,
+   however late a message arrives).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import select
+
+from twofold.events.store import EventStore
+from twofold.identity.graph import Claim, Identifier, Resolver
+from twofold.identity.rules import (
+    ANONYMOUS_ID,
+    EMAIL,
+    PHONE,
+    USER_ID,
+    email_identifier,
+    phone_identifier,
+)
+from twofold.store.database import Database
+from twofold.store.models import IdentityMapping, Person
+
+_CLAIMS = """
+SELECT type, user_id, anonymous_id, previous_id, traits, context ->> '$.traits.email',
+       message_id, source_id
+FROM events
+WHERE load_id = ? AND (type IN ('identify', 'alias') OR (person_id IS NULL AND user_id IS NOT NULL))
+ORDER BY timestamp, event_id
+"""
+
+_BACKFILL_USERS = """
+UPDATE events SET person_id = m.person_id
+FROM identity_map m
+WHERE m.mapping_id > ? AND m.kind = 'user_id' AND events.user_id = m.value
+  AND events.person_id IS DISTINCT FROM m.person_id
+"""
+
+# A device's events before its owner identified: attached only where no user id says otherwise.
+_BACKFILL_DEVICES = """
+UPDATE events SET person_id = m.person_id
+FROM identity_map m
+WHERE m.mapping_id > ? AND m.kind = 'anonymous_id' AND events.anonymous_id = m.value
+  AND events.user_id IS NULL AND events.person_id IS DISTINCT FROM m.person_id
+"""
+
+_LATEST_TRAITS = """
+WITH touched AS (
+    SELECT DISTINCT person_id FROM events
+    WHERE load_id = ? AND type = 'identify' AND person_id IS NOT NULL
+),
+pairs AS (
+    SELECT e.person_id, e.timestamp, e.event_id, unnest(json_keys(e.traits)) AS key, e.traits
+    FROM events e JOIN touched USING (person_id)
+    WHERE e.type = 'identify' AND e.traits IS NOT NULL
+)
+SELECT person_id, key, arg_max(json_extract(traits, '$."' || replace(key, '"', '\\"') || '"'),
+                               (timestamp, event_id))
+FROM pairs GROUP BY person_id, key
+"""
+
+
+@dataclass(frozen=True)
+class ResolutionResult:
+    """What resolving one load changed."""
+
+    persons_created: int
+    mappings_added: int
+    conflicts: int
+
+
+def resolve_load(store: EventStore, database: Database, load_id: int) -> ResolutionResult:
+    """Run the three steps for one load and mark it done."""
+    with store.reader() as reader:
+        rows = reader.execute(_CLAIMS, [load_id]).fetchall()
+    claims = _claims(rows)
+    with database.transaction() as session:
+        resolver = Resolver(session)
+        resolver.prefetch({item for claim in claims for item in claim.identifiers})
+        for claim in claims:
+            resolver.resolve(claim)
+    mirror_mappings(store, database)
+    _materialise_traits(store, database, load_id)
+    with store.writer() as writer:
+        writer.execute("UPDATE loads SET identities_done = true WHERE load_id = ?", [load_id])
+    return ResolutionResult(resolver.created_persons, resolver.new_mappings, resolver.conflicts)
+
+
+def pending_loads(store: EventStore) -> list[int]:
+    """Loads whose identities were not resolved (the process stopped in between)."""
+    with store.reader() as reader:
+        rows = reader.execute(
+            "SELECT load_id FROM loads WHERE NOT identities_done ORDER BY load_id"
+        ).fetchall()
+    return [int(row[0]) for row in rows]
+
+
+def mirror_mappings(store: EventStore, database: Database) -> int:
+    """Copy mappings newer than the mirror into DuckDB; give their events their person."""
+    with store.reader() as reader:
+        row = reader.execute("SELECT coalesce(max(mapping_id), 0) FROM identity_map").fetchone()
+    watermark = int(row[0]) if row else 0
+    with database.transaction(write=False) as session:
+        rows = session.execute(
+            select(
+                IdentityMapping.id,
+                IdentityMapping.kind,
+                IdentityMapping.value,
+                IdentityMapping.person_id,
+            )
+            .where(IdentityMapping.id > watermark)
+            .order_by(IdentityMapping.id)
+        ).all()
+    if not rows:
+        return 0
+    newest: dict[tuple[str, str], tuple[int, int]] = {}
+    for mapping_id, kind, value, person_id in rows:
+        newest[(kind, value)] = (int(person_id), int(mapping_id))
+    with store.writer() as writer:
+        writer.execute(
+            "INSERT OR REPLACE INTO identity_map "
+            "SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::BIGINT[]), "
+            "unnest(?::BIGINT[])",
+            [
+                [key[0] for key in newest],
+                [key[1] for key in newest],
+                [value[0] for value in newest.values()],
+                [value[1] for value in newest.values()],
+            ],
+        )
+        writer.execute(_BACKFILL_USERS, [watermark])
+        writer.execute(_BACKFILL_DEVICES, [watermark])
+    return len(newest)
+
+
+def _claims(rows: list[tuple[Any, ...]]) -> list[Claim]:
+    claims: list[Claim] = []
+    seen: set[tuple[Identifier, ...]] = set()
+    for (
+        kind,
+        user_id,
+        anonymous_id,
+        previous_id,
+        traits_json,
+        context_email,
+        message_id,
+        source,
+    ) in rows:
+        traits = orjson.loads(traits_json) if traits_json else {}
+        if not isinstance(traits, dict):
+            traits = {}
+        identifiers: list[Identifier] = []
+        if user_id:
+            identifiers.append((USER_ID, user_id))
+        if anonymous_id:
+            identifiers.append((ANONYMOUS_ID, anonymous_id))
+        if kind == "alias" and previous_id:
+            identifiers.append((ANONYMOUS_ID, previous_id))
+        email = email_identifier(traits.get("email") or context_email)
+        if email:
+            identifiers.append((EMAIL, email))
+        phone = phone_identifier(traits.get("phone"))
+        if phone:
+            identifiers.append((PHONE, phone))
+        key = tuple(sorted(identifiers))
+        if kind not in {"identify", "alias"}:
+            # Many events of one unknown user: the first one creates the person.
+            if key in seen:
+                continue
+            seen.add(key)
+        claims.append(
+            Claim(
+                identifiers=identifiers,
+                traits={**traits, "_email": email, "_phone": phone},
+                reason=str(kind),
+                source_id=int(source),
+                message_id=str(message_id),
+            )
+        )
+    return claims
+
+
+def _materialise_traits(store: EventStore, database: Database, load_id: int) -> None:
+    with store.reader() as reader:
+        rows = reader.execute(_LATEST_TRAITS, [load_id]).fetchall()
+    latest: dict[int, dict[str, Any]] = {}
+    for person_id, key, value in rows:
+        latest.setdefault(int(person_id), {})[str(key)] = orjson.loads(value) if value else None
+    if not latest:
+        return
+    with database.transaction() as session:
+        persons = session.scalars(select(Person).where(Person.id.in_(list(latest))))
+        for person in persons:
+            traits = {
+                k: v for k, v in {**person.traits, **latest[person.id]}.items() if v is not None
+            }
+            if traits != person.traits:
+                person.traits = traits

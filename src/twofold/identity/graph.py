@@ -1,0 +1,232 @@
+"""The identity graph in the records database: append-only mappings and recorded conflicts.
+
+:class:`Resolver` answers "which person is this?" for the identifiers of one message, in
+message order, inside one records-database transaction. Mappings are only ever added (a new
+version of an identifier's owner), so every answer can be explained later. Two persons that
+are both identified are never merged here: the clash is stored as an IdentityConflict for a
+person to decide.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.orm import Session
+
+from twofold.core.text import search_text
+from twofold.identity.rules import ANONYMOUS_ID, EMAIL, PHONE, USER_ID, IdentityRules
+from twofold.store.models import IdentityConflict, IdentityMapping, Person
+
+Identifier = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The identifiers one message carries, with what it says about the person."""
+
+    identifiers: list[Identifier]
+    traits: dict[str, Any]
+    reason: str  # identify, alias, track, page, screen, group, import
+    source_id: int | None = None
+    message_id: str | None = None
+
+
+class Resolver:
+    """Resolves claims against the graph, remembering within one transaction what it did."""
+
+    def __init__(self, session: Session, rules: IdentityRules | None = None) -> None:
+        self.session = session
+        self.rules = rules or IdentityRules()
+        self._owners: dict[Identifier, tuple[int, int] | None] = {}  # → (person, version)
+        self._counts: dict[int, Counter[str]] = {}
+        self.created_persons = 0
+        self.new_mappings = 0
+        self.conflicts = 0
+
+    def prefetch(self, identifiers: set[Identifier]) -> None:
+        """Load the current owners of many identifiers with a few queries."""
+        wanted = [item for item in identifiers if item not in self._owners]
+        for start in range(0, len(wanted), 400):
+            chunk = wanted[start : start + 400]
+            for item in chunk:
+                self._owners[item] = None
+            newest = (
+                select(
+                    IdentityMapping.kind,
+                    IdentityMapping.value,
+                    func.max(IdentityMapping.version).label("version"),
+                )
+                .where(tuple_(IdentityMapping.kind, IdentityMapping.value).in_(chunk))
+                .group_by(IdentityMapping.kind, IdentityMapping.value)
+                .subquery()
+            )
+            rows = self.session.execute(
+                select(
+                    IdentityMapping.kind,
+                    IdentityMapping.value,
+                    IdentityMapping.person_id,
+                    IdentityMapping.version,
+                ).join(
+                    newest,
+                    (newest.c.kind == IdentityMapping.kind)
+                    & (newest.c.value == IdentityMapping.value)
+                    & (newest.c.version == IdentityMapping.version),
+                )
+            )
+            for kind, value, person_id, version in rows:
+                self._owners[(kind, value)] = (int(person_id), int(version))
+
+    def resolve(self, claim: Claim) -> int | None:
+        """The person the claim is about (created when new), or None for an anonymous visitor."""
+        identifiers = sorted(set(claim.identifiers), key=lambda item: self.rules.rank(item[0]))
+        if not identifiers:
+            return None
+        self.prefetch(set(identifiers))
+        owners = {item: self._owner(item) for item in identifiers}
+        person_id = self._primary(identifiers, owners)
+        if person_id is None:
+            if not self.rules.is_known_person(identifiers):
+                return None
+            person_id = self._create_person(claim.traits)
+        for item in identifiers:
+            owner = owners[item]
+            if owner == person_id:
+                continue
+            if owner is None:
+                if self._room_for(person_id, item[0]):
+                    self._attach(item, person_id, claim)
+            else:
+                self._record_conflict(item, owner, person_id, claim)
+        return person_id
+
+    # -- the rules ----------------------------------------------------------------------------
+
+    def _primary(
+        self, identifiers: list[Identifier], owners: dict[Identifier, int | None]
+    ) -> int | None:
+        """The owner of the highest-priority owned identifier, unless the claim brings a user
+        id of its own that this person has no room for (then it is somebody else)."""
+        unowned_user_id = any(
+            kind == USER_ID and owners[(kind, value)] is None for kind, value in identifiers
+        )
+        for item in identifiers:
+            owner = owners[item]
+            if owner is None:
+                continue
+            if unowned_user_id and not self._room_for(owner, USER_ID):
+                return None
+            return owner
+        return None
+
+    def _owner(self, item: Identifier) -> int | None:
+        known = self._owners.get(item)
+        if known is not None:
+            return known[0]
+        if item[0] == EMAIL:
+            # A contact entered in the CRM owns its primary email before any event mapped it.
+            person_id = self.session.scalar(
+                select(Person.id)
+                .where(Person.primary_email == item[1])
+                .order_by(Person.id)
+                .limit(1)
+            )
+            if person_id is not None:
+                self._add_mapping(item, int(person_id), reason="crm", claim=None)
+                return int(person_id)
+        return None
+
+    def _room_for(self, person_id: int, kind: str) -> bool:
+        counts = self._counts.get(person_id)
+        if counts is None:
+            rows = self.session.execute(
+                select(IdentityMapping.kind, func.count(func.distinct(IdentityMapping.value)))
+                .where(IdentityMapping.person_id == person_id)
+                .group_by(IdentityMapping.kind)
+            ).all()
+            counts = Counter({str(kind): int(number) for kind, number in rows})
+            self._counts[person_id] = counts
+        return counts[kind] < self.rules.limits.get(kind, 1)
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def _create_person(self, traits: dict[str, Any]) -> int:
+        first, last = _names(traits)
+        email = traits.get("_email")
+        phone = traits.get("_phone")
+        person = Person(
+            first_name=first,
+            last_name=last,
+            emails=[email] if email else [],
+            phones=[phone] if phone else [],
+            primary_email=email,
+            traits={},
+            custom={},
+            search_text=search_text(first, last, email),
+        )
+        self.session.add(person)
+        self.session.flush()
+        self._counts[person.id] = Counter()
+        self.created_persons += 1
+        return person.id
+
+    def _attach(self, item: Identifier, person_id: int, claim: Claim) -> None:
+        self._add_mapping(item, person_id, reason=claim.reason, claim=claim)
+
+    def _add_mapping(
+        self, item: Identifier, person_id: int, *, reason: str, claim: Claim | None
+    ) -> None:
+        previous = self._owners.get(item)
+        version = previous[1] + 1 if previous else 1
+        self.session.add(
+            IdentityMapping(
+                kind=item[0],
+                value=item[1],
+                version=version,
+                person_id=person_id,
+                reason=reason[:20],
+                source_id=claim.source_id if claim else None,
+                message_id=claim.message_id if claim else None,
+            )
+        )
+        self._owners[item] = (person_id, version)
+        self._counts.setdefault(person_id, Counter())[item[0]] += 1
+        self.new_mappings += 1
+
+    def _record_conflict(self, item: Identifier, owner: int, claimant: int, claim: Claim) -> None:
+        exists = self.session.scalar(
+            select(IdentityConflict.id).where(
+                IdentityConflict.kind == item[0],
+                IdentityConflict.value == item[1],
+                IdentityConflict.person_id == owner,
+                IdentityConflict.other_person_id == claimant,
+                IdentityConflict.status == "open",
+            )
+        )
+        if exists is not None:
+            return
+        self.session.add(
+            IdentityConflict(
+                kind=item[0],
+                value=item[1],
+                person_id=owner,
+                other_person_id=claimant,
+                reason=f"{claim.reason}: {item[0]} already belongs to person {owner}",
+                source_id=claim.source_id,
+                message_id=claim.message_id,
+            )
+        )
+        self.conflicts += 1
+
+
+def _names(traits: dict[str, Any]) -> tuple[str, str]:
+    first = traits.get("firstName") or traits.get("first_name") or ""
+    last = traits.get("lastName") or traits.get("last_name") or ""
+    if not first and not last and isinstance(traits.get("name"), str):
+        first, _, last = traits["name"].strip().partition(" ")
+    return str(first)[:200], str(last)[:200]
+
+
+__all__ = ["ANONYMOUS_ID", "EMAIL", "PHONE", "USER_ID", "Claim", "Resolver"]
