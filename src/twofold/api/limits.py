@@ -7,6 +7,8 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from twofold.ingest.messages import MAX_BATCH_BYTES
+
 
 class BodySizeLimit:
     """ASGI middleware answering 413 (JSON) when a body exceeds ``max_bytes``."""
@@ -51,7 +53,11 @@ class BodySizeLimit:
         # The Segment-compatible endpoints answer 400 for oversized input, as Segment does.
         segment = str(scope.get("path", "")).startswith("/v1/")
         code = "batch_too_large" if segment else "payload_too_large"
-        message = f"the request body is larger than {self.max_bytes} bytes"
+        message = (
+            f"a batch may be at most {MAX_BATCH_BYTES} bytes"
+            if segment
+            else f"the request body is larger than {self.max_bytes} bytes"
+        )
         body = json.dumps(
             {"error": {"code": code, "message": message}, "code": code, "message": message}
             if segment

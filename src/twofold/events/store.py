@@ -23,11 +23,16 @@ _COLUMNS_SQL = (
 )
 
 # Both statements are built once from constants in schema.py; values go in as parameters.
-_STAGE = f"""
-CREATE OR REPLACE TEMP TABLE staged AS
+_READ = f"""
+CREATE OR REPLACE TEMP TABLE journal_lines AS
 SELECT * FROM read_json(?, format = 'newline_delimited', columns = {_COLUMNS_SQL})
-QUALIFY row_number() OVER (PARTITION BY sourceId, messageId ORDER BY receivedAt) = 1
 """  # noqa: S608
+
+_STAGE = """
+CREATE OR REPLACE TEMP TABLE staged AS
+SELECT * FROM journal_lines
+QUALIFY row_number() OVER (PARTITION BY sourceId, messageId ORDER BY receivedAt) = 1
+"""
 
 _REMEMBER_IDS = """
 INSERT INTO message_ids
@@ -140,8 +145,10 @@ class EventStore:
             ).fetchone()
             if done is not None:
                 return LoadResult(load_id, int(done[0]), int(done[1]), already_loaded=True)
-            cursor.execute(_STAGE, [str(segment)])
-            received = _count(cursor, "SELECT count(*) FROM staged")
+            cursor.execute(_READ, [str(segment)])
+            received = _count(cursor, "SELECT count(*) FROM journal_lines")
+            cursor.execute(_STAGE)
+            cursor.execute("DROP TABLE journal_lines")
             cursor.execute(_REMEMBER_IDS, [load_id])
             cursor.execute(_INSERT_EVENTS, {"load": load_id})
             stored = _count(cursor, "SELECT count(*) FROM events WHERE load_id = ?", load_id)

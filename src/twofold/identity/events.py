@@ -91,6 +91,7 @@ def resolve_load(store: EventStore, database: Database, load_id: int) -> Resolut
         resolver.prefetch({item for claim in claims for item in claim.identifiers})
         for claim in claims:
             resolver.resolve(claim)
+        resolver.finish()
     mirror_mappings(store, database)
     _materialise_traits(store, database, load_id)
     with store.writer() as writer:

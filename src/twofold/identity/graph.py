@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from twofold.core.text import search_text
@@ -41,7 +41,14 @@ class Resolver:
         self.session = session
         self.rules = rules or IdentityRules()
         self._owners: dict[Identifier, tuple[int, int] | None] = {}  # → (person, version)
+        self._crm_emails: dict[str, int] = {}
         self._counts: dict[int, Counter[str]] = {}
+        # Writes wait for finish(): persons get negative placeholder ids until then, so that
+        # thousands of new people are inserted with a few statements instead of one each.
+        self._new_persons: list[dict[str, Any]] = []
+        self._mappings: list[dict[str, Any]] = []
+        self._conflicts: list[dict[str, Any]] = []
+        self._conflict_keys: set[tuple[str, str, int, int]] = set()
         self.created_persons = 0
         self.new_mappings = 0
         self.conflicts = 0
@@ -78,6 +85,17 @@ class Resolver:
             )
             for kind, value, person_id, version in rows:
                 self._owners[(kind, value)] = (int(person_id), int(version))
+            emails = [
+                value for kind, value in chunk if kind == EMAIL and not self._owners[(kind, value)]
+            ]
+            if emails:
+                # A contact entered in the CRM owns its primary email before any event mapped it.
+                contacts = self.session.execute(
+                    select(Person.primary_email, func.min(Person.id))
+                    .where(Person.primary_email.in_(emails))
+                    .group_by(Person.primary_email)
+                ).all()
+                self._crm_emails.update({str(email): int(pid) for email, pid in contacts})
 
     def resolve(self, claim: Claim) -> int | None:
         """The person the claim is about (created when new), or None for an anonymous visitor."""
@@ -125,22 +143,14 @@ class Resolver:
         known = self._owners.get(item)
         if known is not None:
             return known[0]
-        if item[0] == EMAIL:
-            # A contact entered in the CRM owns its primary email before any event mapped it.
-            person_id = self.session.scalar(
-                select(Person.id)
-                .where(Person.primary_email == item[1])
-                .order_by(Person.id)
-                .limit(1)
-            )
-            if person_id is not None:
-                self._add_mapping(item, int(person_id), reason="crm", claim=None)
-                return int(person_id)
-        return None
+        contact = self._crm_emails.get(item[1]) if item[0] == EMAIL else None
+        if contact is not None:
+            self._add_mapping(item, contact, reason="crm", claim=None)
+        return contact
 
     def _room_for(self, person_id: int, kind: str) -> bool:
         counts = self._counts.get(person_id)
-        if counts is None:
+        if counts is None:  # an existing person: count what the graph already gives them
             rows = self.session.execute(
                 select(IdentityMapping.kind, func.count(func.distinct(IdentityMapping.value)))
                 .where(IdentityMapping.person_id == person_id)
@@ -156,21 +166,22 @@ class Resolver:
         first, last = _names(traits)
         email = traits.get("_email")
         phone = traits.get("_phone")
-        person = Person(
-            first_name=first,
-            last_name=last,
-            emails=[email] if email else [],
-            phones=[phone] if phone else [],
-            primary_email=email,
-            traits={},
-            custom={},
-            search_text=search_text(first, last, email),
+        self._new_persons.append(
+            {
+                "first_name": first,
+                "last_name": last,
+                "emails": [email] if email else [],
+                "phones": [phone] if phone else [],
+                "primary_email": email,
+                "traits": {},
+                "custom": {},
+                "search_text": search_text(first, last, email),
+            }
         )
-        self.session.add(person)
-        self.session.flush()
-        self._counts[person.id] = Counter()
+        placeholder = -len(self._new_persons)
+        self._counts[placeholder] = Counter()
         self.created_persons += 1
-        return person.id
+        return placeholder
 
     def _attach(self, item: Identifier, person_id: int, claim: Claim) -> None:
         self._add_mapping(item, person_id, reason=claim.reason, claim=claim)
@@ -180,45 +191,76 @@ class Resolver:
     ) -> None:
         previous = self._owners.get(item)
         version = previous[1] + 1 if previous else 1
-        self.session.add(
-            IdentityMapping(
-                kind=item[0],
-                value=item[1],
-                version=version,
-                person_id=person_id,
-                reason=reason[:20],
-                source_id=claim.source_id if claim else None,
-                message_id=claim.message_id if claim else None,
-            )
+        self._mappings.append(
+            {
+                "kind": item[0],
+                "value": item[1],
+                "version": version,
+                "person_id": person_id,
+                "reason": reason[:20],
+                "source_id": claim.source_id if claim else None,
+                "message_id": claim.message_id if claim else None,
+            }
         )
         self._owners[item] = (person_id, version)
         self._counts.setdefault(person_id, Counter())[item[0]] += 1
         self.new_mappings += 1
 
     def _record_conflict(self, item: Identifier, owner: int, claimant: int, claim: Claim) -> None:
-        exists = self.session.scalar(
-            select(IdentityConflict.id).where(
-                IdentityConflict.kind == item[0],
-                IdentityConflict.value == item[1],
-                IdentityConflict.person_id == owner,
-                IdentityConflict.other_person_id == claimant,
-                IdentityConflict.status == "open",
-            )
-        )
-        if exists is not None:
+        key = (item[0], item[1], owner, claimant)
+        if key in self._conflict_keys:
             return
-        self.session.add(
-            IdentityConflict(
-                kind=item[0],
-                value=item[1],
-                person_id=owner,
-                other_person_id=claimant,
-                reason=f"{claim.reason}: {item[0]} already belongs to person {owner}",
-                source_id=claim.source_id,
-                message_id=claim.message_id,
+        self._conflict_keys.add(key)
+        if owner > 0 and claimant > 0:
+            exists = self.session.scalar(
+                select(IdentityConflict.id).where(
+                    IdentityConflict.kind == item[0],
+                    IdentityConflict.value == item[1],
+                    IdentityConflict.person_id == owner,
+                    IdentityConflict.other_person_id == claimant,
+                    IdentityConflict.status == "open",
+                )
             )
+            if exists is not None:
+                return
+        self._conflicts.append(
+            {
+                "kind": item[0],
+                "value": item[1],
+                "person_id": owner,
+                "other_person_id": claimant,
+                "reason": f"{claim.reason}: this {item[0]} already belongs to another person",
+                "source_id": claim.source_id,
+                "message_id": claim.message_id,
+            }
         )
         self.conflicts += 1
+
+    def finish(self) -> dict[int, int]:
+        """Write the new persons, mappings and conflicts; placeholder id → real id."""
+        real: dict[int, int] = {}
+        if self._new_persons:
+            ids = self.session.scalars(
+                insert(Person).returning(Person.id, sort_by_parameter_order=True),
+                self._new_persons,
+            ).all()
+            real = {-(index + 1): int(person_id) for index, person_id in enumerate(ids)}
+        for row in self._mappings:
+            row["person_id"] = real.get(row["person_id"], row["person_id"])
+        for row in self._conflicts:
+            row["person_id"] = real.get(row["person_id"], row["person_id"])
+            row["other_person_id"] = real.get(row["other_person_id"], row["other_person_id"])
+        if self._mappings:
+            self.session.execute(insert(IdentityMapping), self._mappings)
+        if self._conflicts:
+            self.session.execute(insert(IdentityConflict), self._conflicts)
+        self._new_persons, self._mappings, self._conflicts = [], [], []
+        self._owners = {
+            item: (real.get(owner[0], owner[0]), owner[1]) if owner else None
+            for item, owner in self._owners.items()
+        }
+        self._counts = {real.get(pid, pid): counts for pid, counts in self._counts.items()}
+        return real
 
 
 def _names(traits: dict[str, Any]) -> tuple[str, str]:

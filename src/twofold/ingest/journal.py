@@ -25,6 +25,7 @@ from typing import Final
 
 SEGMENT_SUFFIX: Final = ".ndjson"
 PART_SUFFIX: Final = ".ndjson.part"
+FAILED_DIRECTORY: Final = "failed"  # segments the event store could not read, kept for a human
 
 
 class JournalClosed(RuntimeError):
@@ -75,6 +76,7 @@ class Journal:
         self._queue: queue.SimpleQueue[_Waiter | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._broken = False
         self._fd: int | None = None
         self._active: Path | None = None
         self._opened_at = 0.0
@@ -150,11 +152,13 @@ class Journal:
         if waiter.error is not None:
             raise waiter.error
 
-    def rotate_now(self) -> None:
+    def rotate_now(self, timeout: float = 30.0) -> None:
         """Close the active segment at once (tests and shutdown use it)."""
+        if self._thread is None or not self._thread.is_alive():
+            return
         waiter = _Waiter(b"")
         self._queue.put(waiter)
-        waiter.done.wait()
+        waiter.done.wait(timeout)
 
     # -- the writer thread --------------------------------------------------------------------
 
@@ -168,6 +172,10 @@ class Journal:
                 failure = JournalClosed(f"the journal could not write: {error}")
                 for waiter in waiters:
                     waiter.finish(failure)
+                if self._broken:
+                    # After a failed flush the file's state is unknown: take nothing more.
+                    self._closed = True
+                    break
                 continue
             rotate_all = any(not waiter.data for waiter in waiters)
             if stopping or rotate_all or self._due():
@@ -206,10 +214,19 @@ class Journal:
             self._open()
         assert self._fd is not None
         view = memoryview(data)
-        while view:
-            written = os.write(self._fd, view)
-            view = view[written:]
-        os.fdatasync(self._fd)
+        try:
+            while view:
+                written = os.write(self._fd, view)
+                view = view[written:]
+        except OSError:
+            # Drop the partial write, so the next acknowledged lines do not follow a torn one.
+            os.ftruncate(self._fd, self._written)
+            raise
+        try:
+            os.fdatasync(self._fd)
+        except OSError:
+            self._broken = True
+            raise
         self._written += len(data)
 
     def _due(self) -> bool:
@@ -249,7 +266,12 @@ class Journal:
                 item.finish(JournalClosed("the journal is not accepting events"))
 
     def _all_files(self) -> list[Path]:
-        return [*self.directory.glob(f"*{SEGMENT_SUFFIX}"), *self.directory.glob(f"*{PART_SUFFIX}")]
+        """Every segment ever named here and still on disk, set-aside ones included."""
+        return [
+            *self.directory.glob(f"*{SEGMENT_SUFFIX}"),
+            *self.directory.glob(f"*{PART_SUFFIX}"),
+            *self.directory.glob(f"{FAILED_DIRECTORY}/*{SEGMENT_SUFFIX}*"),
+        ]
 
 
 def _seq(path: Path) -> int:

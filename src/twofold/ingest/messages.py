@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any, Final
 
 import orjson
@@ -61,7 +62,7 @@ class MessageRejected(ValueError):
         return {"code": self.code, "field": self.field, "message": self.message}
 
 
-@dataclass(frozen=True)
+@dataclass
 class Receipt:
     """What the server adds to every message of one request."""
 
@@ -69,10 +70,15 @@ class Receipt:
     received_at: datetime
     sent_at: datetime | None = None  # the batch's ``sentAt``, used when a message has none
 
-    @property
+    @cached_property
     def received_iso(self) -> str:
         """``receivedAt`` as written into every line."""
         return iso(self.received_at)
+
+    @cached_property
+    def sent_iso(self) -> str | None:
+        """The batch's ``sentAt``, in the same form."""
+        return iso(self.sent_at) if self.sent_at is not None else None
 
 
 def journal_line(message: object, receipt: Receipt, *, call_type: str | None = None) -> bytes:
@@ -84,7 +90,7 @@ def journal_line(message: object, receipt: Receipt, *, call_type: str | None = N
     if not isinstance(message, dict):
         raise MessageRejected("invalid_message", "", "a message must be a JSON object")
     kind = call_type or message.get("type")
-    if kind not in CALL_TYPES:
+    if not isinstance(kind, str) or kind not in CALL_TYPES:
         raise MessageRejected(
             "invalid_type", "type", f"type must be one of {', '.join(sorted(CALL_TYPES))}"
         )
@@ -103,7 +109,12 @@ def journal_line(message: object, receipt: Receipt, *, call_type: str | None = N
         )
     _stamp_times(line, receipt)
     line["sourceId"] = receipt.source_id
-    encoded = orjson.dumps(line)
+    try:
+        encoded = orjson.dumps(line)
+    except orjson.JSONEncodeError:
+        raise MessageRejected(
+            "invalid_message", "", "a message may nest at most 255 levels deep"
+        ) from None
     # The line holds everything the client sent plus a few short fields, so a short line
     # proves a short message; only long lines need the exact measurement.
     if len(encoded) > MAX_MESSAGE_BYTES and len(orjson.dumps(message)) > MAX_MESSAGE_BYTES:
@@ -130,7 +141,7 @@ def parse_timestamp(value: object, field: str) -> datetime:
 
 def iso(moment: datetime) -> str:
     """UTC ISO-8601 with milliseconds and a ``Z``, the form Segment uses."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def _check_identifiers(line: dict[str, Any], kind: str) -> None:
@@ -187,14 +198,16 @@ def _stamp_times(line: dict[str, Any], receipt: Receipt) -> None:
     """``timestamp = receivedAt - (sentAt - originalTimestamp)``: the client's clock error
     (measured when it sent) is taken out of when the event happened."""
     received = receipt.received_at
-    original_text = line.get("originalTimestamp", line.get("timestamp"))
+    original_text = line.get("originalTimestamp")
+    if original_text is None:
+        original_text = line.get("timestamp")
     sent_text = line.get("sentAt")
     sent = parse_timestamp(sent_text, "sentAt") if sent_text is not None else receipt.sent_at
     if original_text is None:
         happened = received
     else:
         original = parse_timestamp(original_text, "timestamp")
-        happened = original if sent is None else received - (sent - original)
+        happened = original if sent is None else _corrected(received, sent, original)
         line["originalTimestamp"] = iso(original)
     if happened > received + FUTURE_TOLERANCE:
         raise MessageRejected(
@@ -202,7 +215,15 @@ def _stamp_times(line: dict[str, Any], receipt: Receipt) -> None:
         )
     if happened < EARLIEST:
         raise MessageRejected("timestamp_too_old", "timestamp", "timestamp is before 1990")
-    line["timestamp"] = iso(happened)
+    line["timestamp"] = receipt.received_iso if happened is received else iso(happened)
     line["receivedAt"] = receipt.received_iso
     if sent is not None:
-        line["sentAt"] = iso(sent)
+        line["sentAt"] = receipt.sent_iso if sent is receipt.sent_at else iso(sent)
+
+
+def _corrected(received: datetime, sent: datetime, original: datetime) -> datetime:
+    try:
+        return received - (sent - original)
+    except OverflowError:
+        code = "timestamp_too_old" if original < sent else "timestamp_in_future"
+        raise MessageRejected(code, "timestamp", "timestamp is out of range") from None

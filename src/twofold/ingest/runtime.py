@@ -13,16 +13,21 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
+
 from twofold.core.settings import Settings
 from twofold.events.store import EventStore, LoadResult
 from twofold.identity.events import pending_loads, resolve_load
-from twofold.ingest.journal import Journal
+from twofold.ingest.journal import FAILED_DIRECTORY, Journal
 from twofold.ingest.sources import source_for_write_key
 from twofold.store.database import Database
 
 log = logging.getLogger(__name__)
 
 KEY_CACHE_SECONDS = 2.0
+RETRY_SECONDS = 1.0
+# What the event store raises for a segment it cannot parse: retrying would not help.
+UNREADABLE = (duckdb.InvalidInputException, duckdb.ConversionException)
 
 
 class WriteKeys:
@@ -134,15 +139,20 @@ class Ingestion:
         for segment in segments:
             try:
                 result = self.store.load_segment(segment)
+            except UNREADABLE as error:  # a bad segment must not stop ingestion
+                self.last_error = error
+                log.exception("journal segment %s cannot be read; set aside", segment.name)
+                _quarantine(segment)
+            except Exception as error:  # disk full, I/O: keep the segment, retry later
+                self.last_error = error
+                log.exception("could not load journal segment %s; will retry", segment.name)
+                self._retry_later()
+                break
+            else:
                 if not result.already_loaded:
                     self._resolve(result.load_id)
                 if self.after_load is not None:
                     self.after_load(result)
-            except Exception as error:  # a bad segment must not stop ingestion
-                self.last_error = error
-                log.exception("could not load journal segment %s", segment.name)
-                _quarantine(segment)
-            else:
                 segment.unlink(missing_ok=True)
             with self._idle:
                 self._pending -= 1
@@ -150,6 +160,10 @@ class Ingestion:
         with self._idle:
             self._pending = 0
             self._idle.notify_all()
+
+    def _retry_later(self) -> None:
+        time.sleep(RETRY_SECONDS)
+        self._wakeup.set()
 
     def _resolve(self, load_id: int) -> None:
         """Tie a load's events to persons; on failure the load is retried at the next start."""
@@ -162,6 +176,11 @@ class Ingestion:
 
 def _quarantine(segment: Path) -> None:
     """Keep a segment that failed to load for a human, out of the loader's way."""
-    failed = segment.parent / "failed"
+    failed = segment.parent / FAILED_DIRECTORY
     failed.mkdir(exist_ok=True)
-    segment.rename(failed / segment.name)
+    target = failed / segment.name
+    copy = 1
+    while target.exists():  # never overwrite an earlier failure
+        target = failed / f"{segment.name}.{copy}"
+        copy += 1
+    segment.rename(target)
