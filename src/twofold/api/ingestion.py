@@ -111,10 +111,14 @@ def _basic_auth_user(header: str | None) -> str | None:
     return decoded.split(":", 1)[0]
 
 
-async def _store(request: Request, lines: list[bytes]) -> None:
+def _ingestion(request: Request) -> Ingestion:
     ingestion: Ingestion = request.app.state.ingestion
+    return ingestion
+
+
+async def _store(request: Request, lines: list[bytes]) -> None:
     try:
-        await ingestion.journal.append(b"".join(lines))
+        await _ingestion(request).journal.append(b"".join(lines))
     except JournalClosed as error:
         raise IngestionRefused(503, "unavailable", str(error)) from None
 
@@ -128,6 +132,7 @@ async def _single(request: Request, call_type: str) -> Response:
         try:
             line = journal_line(document, receipt, call_type=call_type)
         except MessageRejected as rejected:
+            _ingestion(request).rejections.note(source_id, document, rejected)
             raise IngestionRefused(400, rejected.code, rejected.message) from None
         await _store(request, [line])
     except IngestionRefused as refused:
@@ -152,6 +157,7 @@ async def batch(request: Request) -> Response:
             try:
                 lines.append(journal_line(message, receipt))
             except MessageRejected as problem:
+                _ingestion(request).rejections.note(source_id, message, problem)
                 message_id = message.get("messageId") if isinstance(message, dict) else None
                 rejected.append({"index": index, "messageId": message_id, **problem.as_dict()})
         _refuse_if_nothing_valid(lines, rejected)

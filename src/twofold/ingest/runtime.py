@@ -10,21 +10,27 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import orjson
 
 from twofold.core.settings import Settings
+from twofold.core.time import utcnow
 from twofold.events.store import EventStore, LoadResult
 from twofold.identity.events import pending_loads, resolve_load
 from twofold.ingest.journal import FAILED_DIRECTORY, Journal
+from twofold.ingest.messages import MessageRejected
 from twofold.ingest.sources import source_for_write_key
 from twofold.store.database import Database
 
 log = logging.getLogger(__name__)
 
 KEY_CACHE_SECONDS = 2.0
+MAX_SHOWN_BYTES = 2000
 RETRY_SECONDS = 1.0
 # What the event store raises for a segment it cannot parse: retrying would not help.
 UNREADABLE = (duckdb.InvalidInputException, duckdb.ConversionException)
@@ -61,6 +67,36 @@ class WriteKeys:
             self._cache.clear()
 
 
+class RecentRejections:
+    """The last messages refused for each source, for the live event debugger (in memory)."""
+
+    def __init__(self, size: int = 200) -> None:
+        self._items: deque[dict[str, Any]] = deque(maxlen=size)
+        self._lock = threading.Lock()
+
+    def note(self, source_id: int, message: object, problem: MessageRejected) -> None:
+        try:
+            shown = orjson.dumps(message)[:MAX_SHOWN_BYTES].decode(errors="replace")
+        except orjson.JSONEncodeError:
+            shown = "(not representable as JSON)"
+        with self._lock:
+            self._items.append(
+                {
+                    "received_at": utcnow(),
+                    "source_id": source_id,
+                    **problem.as_dict(),
+                    "payload": shown,
+                }
+            )
+
+    def latest(self, *, source_id: int | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        """Newest first."""
+        with self._lock:
+            items = list(self._items)
+        chosen = [item for item in reversed(items) if source_id in {None, item["source_id"]}]
+        return chosen[:limit]
+
+
 class Ingestion:
     """Journal, event store and the loader thread between them."""
 
@@ -78,6 +114,7 @@ class Ingestion:
         )
         self.database = database
         self.write_keys = WriteKeys(database)
+        self.rejections = RecentRejections()
         self.after_load = after_load
         self._wakeup = threading.Event()
         self._stopping = False
