@@ -12,6 +12,7 @@ from sqlalchemy import exists, select
 from twofold.auth.credentials import create_api_key
 from twofold.auth.passwords import hash_password
 from twofold.auth.users import create_user, get_user_by_email
+from twofold.cli.imports import import_app
 from twofold.cli.progress import RichProgress
 from twofold.cli.setup import initialise
 from twofold.cli.sources import sources_app
@@ -29,6 +30,7 @@ apikeys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(apikeys_app, name="apikeys")
 app.add_typer(sources_app, name="sources")
+app.add_typer(import_app, name="import")
 console = Console()
 errors = Console(stderr=True)
 

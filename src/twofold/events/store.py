@@ -71,7 +71,6 @@ JOIN (SELECT source_id, message_id FROM message_ids WHERE load_id = $load) fresh
 LEFT JOIN identity_map by_user ON by_user.kind = 'user_id' AND by_user.value = s.userId
 LEFT JOIN identity_map by_anonymous
   ON by_anonymous.kind = 'anonymous_id' AND by_anonymous.value = s.anonymousId
-ORDER BY s.timestamp
 """  # noqa: S608
 
 
@@ -140,24 +139,36 @@ class EventStore:
         """Load one journal segment in one transaction; a segment loaded before is skipped."""
         load_id = int(segment.name.split(".", 1)[0])
         with self.writer() as cursor:
-            done = cursor.execute(
-                "SELECT received, stored FROM loads WHERE load_id = ?", [load_id]
-            ).fetchone()
+            done = self._done(cursor, load_id)
             if done is not None:
-                return LoadResult(load_id, int(done[0]), int(done[1]), already_loaded=True)
+                return done
             cursor.execute(_READ, [str(segment)])
-            received = _count(cursor, "SELECT count(*) FROM journal_lines")
-            cursor.execute(_STAGE)
-            cursor.execute("DROP TABLE journal_lines")
-            cursor.execute(_REMEMBER_IDS, [load_id])
-            cursor.execute(_INSERT_EVENTS, {"load": load_id})
-            stored = _count(cursor, "SELECT count(*) FROM events WHERE load_id = ?", load_id)
-            cursor.execute(
-                "INSERT INTO loads VALUES (?, ?, ?, ?, ?, false)",
-                [load_id, segment.name, _naive(utcnow()), received, stored],
-            )
-            cursor.execute("DROP TABLE staged")
+            return self.load_staged(cursor, load_id, segment.name)
+
+    def load_staged(self, cursor: duckdb.DuckDBPyConnection, load_id: int, name: str) -> LoadResult:
+        """Store the rows of the temporary table ``journal_lines`` (journal-line columns) as
+        load ``load_id``, inside the caller's transaction: de-duplicate, insert, record."""
+        received = _count(cursor, "SELECT count(*) FROM journal_lines")
+        cursor.execute(_STAGE)
+        cursor.execute("DROP TABLE journal_lines")
+        cursor.execute(_REMEMBER_IDS, [load_id])
+        cursor.execute(_INSERT_EVENTS, {"load": load_id})
+        stored = _count(cursor, "SELECT count(*) FROM events WHERE load_id = ?", load_id)
+        cursor.execute(
+            "INSERT INTO loads VALUES (?, ?, ?, ?, ?, false)",
+            [load_id, name, _naive(utcnow()), received, stored],
+        )
+        cursor.execute("DROP TABLE staged")
         return LoadResult(load_id, received, stored)
+
+    @staticmethod
+    def _done(cursor: duckdb.DuckDBPyConnection, load_id: int) -> LoadResult | None:
+        row = cursor.execute(
+            "SELECT received, stored FROM loads WHERE load_id = ?", [load_id]
+        ).fetchone()
+        if row is None:
+            return None
+        return LoadResult(load_id, int(row[0]), int(row[1]), already_loaded=True)
 
 
 def _count(cursor: duckdb.DuckDBPyConnection, sql: str, *parameters: object) -> int:

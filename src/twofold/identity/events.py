@@ -20,8 +20,9 @@ from typing import Any
 import orjson
 from sqlalchemy import select
 
+from twofold.core.text import search_text
 from twofold.events.store import EventStore
-from twofold.identity.graph import Claim, Identifier, Resolver
+from twofold.identity.graph import Claim, Identifier, Resolver, names_from_traits
 from twofold.identity.rules import (
     ANONYMOUS_ID,
     EMAIL,
@@ -33,12 +34,35 @@ from twofold.identity.rules import (
 from twofold.store.database import Database
 from twofold.store.models import IdentityMapping, Person
 
+# Every identify and alias of the load, and the first event of each unknown user (a million
+# events of ten thousand new users are ten thousand claims, not a million).
 _CLAIMS = """
+WITH claims AS (
+    SELECT type, user_id, anonymous_id, previous_id, traits, context, message_id, source_id,
+           timestamp, event_id
+    FROM events WHERE load_id = $load AND type IN ('identify', 'alias')
+    UNION ALL
+    SELECT type, user_id, anonymous_id, previous_id, traits, context, message_id, source_id,
+           timestamp, event_id
+    FROM events
+    WHERE load_id = $load AND person_id IS NULL AND type NOT IN ('identify', 'alias')
+      AND (user_id IS NOT NULL OR (anonymous_id IS NULL AND (traits ->> 'email') IS NOT NULL))
+    QUALIFY row_number() OVER (
+        PARTITION BY user_id, anonymous_id ORDER BY timestamp, event_id
+    ) = 1
+)
 SELECT type, user_id, anonymous_id, previous_id, traits, context ->> '$.traits.email',
        message_id, source_id
-FROM events
-WHERE load_id = ? AND (type IN ('identify', 'alias') OR (person_id IS NULL AND user_id IS NOT NULL))
-ORDER BY timestamp, event_id
+FROM claims ORDER BY timestamp, event_id
+"""
+
+# Imported rows known only by an email (an order export, say): tied by the email's owner.
+_BACKFILL_EMAILS = """
+UPDATE events SET person_id = m.person_id
+FROM identity_map m
+WHERE events.load_id = ? AND events.person_id IS NULL AND events.user_id IS NULL
+  AND events.anonymous_id IS NULL AND m.kind = 'email'
+  AND m.value = lower(trim(events.traits ->> 'email'))
 """
 
 _BACKFILL_USERS = """
@@ -84,7 +108,7 @@ class ResolutionResult:
 def resolve_load(store: EventStore, database: Database, load_id: int) -> ResolutionResult:
     """Run the three steps for one load and mark it done."""
     with store.reader() as reader:
-        rows = reader.execute(_CLAIMS, [load_id]).fetchall()
+        rows = reader.execute(_CLAIMS, {"load": load_id}).fetchall()
     claims = _claims(rows)
     with database.transaction() as session:
         resolver = Resolver(session)
@@ -93,6 +117,8 @@ def resolve_load(store: EventStore, database: Database, load_id: int) -> Resolut
             resolver.resolve(claim)
         resolver.finish()
     mirror_mappings(store, database)
+    with store.writer() as writer:
+        writer.execute(_BACKFILL_EMAILS, [load_id])
     _materialise_traits(store, database, load_id)
     with store.writer() as writer:
         writer.execute("UPDATE loads SET identities_done = true WHERE load_id = ?", [load_id])
@@ -209,3 +235,24 @@ def _materialise_traits(store: EventStore, database: Database, load_id: int) -> 
             }
             if traits != person.traits:
                 person.traits = traits
+            _fill_contact_fields(person, traits)
+
+
+def _fill_contact_fields(person: Person, traits: dict[str, Any]) -> None:
+    """A profile known only from events gets its name and email from its traits; what the
+    CRM already holds is never overwritten."""
+    changed = False
+    email = email_identifier(traits.get("email"))
+    if email and not person.emails:
+        person.emails = [email]
+        person.primary_email = email
+        changed = True
+    first, last = names_from_traits(traits)
+    if first and not person.first_name:
+        person.first_name = first
+        changed = True
+    if last and not person.last_name:
+        person.last_name = last
+        changed = True
+    if changed:
+        person.search_text = search_text(person.first_name, person.last_name, *person.emails)

@@ -82,6 +82,7 @@ class Journal:
         self._opened_at = 0.0
         self._written = 0
         self._next_seq = 1
+        self._numbers = threading.Lock()
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -129,6 +130,13 @@ class Journal:
     def segments(self) -> list[Path]:
         """Closed segments waiting to be loaded, oldest first."""
         return sorted(self.directory.glob(f"*{SEGMENT_SUFFIX}"), key=_seq)
+
+    def reserve_number(self) -> int:
+        """A segment number nobody else will use (bulk imports load under such a number)."""
+        with self._numbers:
+            number = self._next_seq
+            self._next_seq += 1
+            return number
 
     # -- appending ----------------------------------------------------------------------------
 
@@ -236,8 +244,7 @@ class Journal:
         return too_old or self._written >= self.rotate_bytes
 
     def _open(self) -> None:
-        self._active = self.directory / f"{self._next_seq:012d}{PART_SUFFIX}"
-        self._next_seq += 1
+        self._active = self.directory / f"{self.reserve_number():012d}{PART_SUFFIX}"
         self._fd = os.open(self._active, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         self._opened_at = time.monotonic()
         self._written = 0

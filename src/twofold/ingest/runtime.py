@@ -12,19 +12,25 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 import orjson
 
+from twofold.core.errors import TwofoldError
+from twofold.core.progress import ProgressReporter
 from twofold.core.settings import Settings
 from twofold.core.time import utcnow
 from twofold.events.store import EventStore, LoadResult
 from twofold.identity.events import pending_loads, resolve_load
+from twofold.ingest import inbox
+from twofold.ingest.imports import FileFormat, ImportRefused, ImportReport, import_file
+from twofold.ingest.inbox import ImportRequest
 from twofold.ingest.journal import FAILED_DIRECTORY, Journal
 from twofold.ingest.messages import MessageRejected
-from twofold.ingest.sources import source_for_write_key
+from twofold.ingest.sources import create_source, find_source, source_for_write_key
 from twofold.store.database import Database
 
 log = logging.getLogger(__name__)
@@ -108,6 +114,7 @@ class Ingestion:
         rotate_seconds: float = 0.2,
         after_load: Callable[[LoadResult], None] | None = None,
     ) -> None:
+        self.home = home
         self.store = EventStore(home / "events" / "events.duckdb")
         self.journal = Journal(
             home / "events" / "journal", rotate_seconds=rotate_seconds, on_segment=self._wake
@@ -158,13 +165,63 @@ class Ingestion:
     def _wake(self, _segment: Path | None) -> None:
         self._wakeup.set()
 
+    def run_import(
+        self, request: ImportRequest, progress: ProgressReporter | None = None
+    ) -> ImportReport:
+        """Run a bulk import here, in the process that owns the event store.
+
+        Call it from the loader thread, or after :meth:`flush` when nothing else is sending.
+        """
+        with self.database.transaction() as session:
+            source = find_source(session, request.source)
+            if source is None:
+                source, _key = create_source(
+                    session, actor=None, name=request.source, kind="import"
+                )
+            source_id = source.id
+        return import_file(
+            self.store,
+            self.database,
+            path=Path(request.path),
+            kind="orders" if request.kind == "orders" else "events",
+            source_id=source_id,
+            load_id=self.journal.reserve_number(),
+            skip_invalid=request.skip_invalid,
+            file_format=cast("FileFormat | None", request.file_format),
+            progress=progress,
+        )
+
+    def _serve_inbox(self) -> None:
+        for request_id, request in inbox.pending(self.home):
+            inbox.take(self.home, request_id)
+            self.journal.rotate_now()
+            self._load_ready()  # live events that arrived first are loaded first
+            reporter = _StatusProgress(self.home, request_id)
+            try:
+                report = self.run_import(request, reporter)
+            except ImportRefused as refused:
+                status = {
+                    "state": "refused",
+                    "error": refused.message,
+                    "report": asdict(refused.report),
+                }
+            except TwofoldError as error:
+                status = {"state": "failed", "error": error.message}
+            except Exception as error:  # reported to the waiting command, never silently lost
+                log.exception("import %s failed", request_id)
+                status = {"state": "failed", "error": f"{type(error).__name__}: {error}"}
+            else:
+                status = {"state": "done", "report": asdict(report)}
+            inbox.write_status(self.home, request_id, status)
+
     def _run(self) -> None:
         for load_id in pending_loads(self.store):
             self._resolve(load_id)
         while True:
-            self._wakeup.wait(timeout=1.0)
+            self._wakeup.wait(timeout=0.5)
             self._wakeup.clear()
             self._load_ready()
+            self._serve_inbox()
             if self._stopping:
                 self._load_ready()
                 return
@@ -209,6 +266,32 @@ class Ingestion:
         except Exception as error:  # the events are stored; only their persons wait
             self.last_error = error
             log.exception("could not resolve the identities of load %s", load_id)
+
+
+class _StatusProgress:
+    """Progress of an import handed over by ``twofold import``, written where it waits."""
+
+    def __init__(self, home: Path, request_id: str) -> None:
+        self.home = home
+        self.request_id = request_id
+        self.label = ""
+        self.total = 0
+        self.done = 0
+
+    def start(self, label: str, total: int) -> None:
+        self.label, self.total, self.done = label, total, 0
+        self._write()
+
+    def advance(self, amount: int) -> None:
+        self.done += amount
+        self._write()
+
+    def _write(self) -> None:
+        inbox.write_status(
+            self.home,
+            self.request_id,
+            {"state": "running", "phase": self.label, "total": self.total, "done": self.done},
+        )
 
 
 def _quarantine(segment: Path) -> None:
