@@ -43,7 +43,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         handle = database or open_database(settings.database_url)
         upgrade_to_latest(handle)
         app.state.database = handle
-        ingestion = Ingestion(settings.home, handle)
+        ingestion = Ingestion.for_settings(settings, handle)
         ingestion.start()
         app.state.ingestion = ingestion
         try:

@@ -1,4 +1,5 @@
-"""``twofold import events|orders FILE``: bulk loads, in this process or by the server."""
+"""``twofold import events|orders FILE`` and ``twofold events export DIR``: bulk work on the
+event store, in this process or, when the server holds the store, by the server."""
 
 from __future__ import annotations
 
@@ -14,12 +15,14 @@ from twofold.cli.progress import RichProgress
 from twofold.cli.setup import initialise
 from twofold.core.errors import TwofoldError
 from twofold.core.settings import Settings, load_settings
+from twofold.events.lake import export_lake
 from twofold.ingest import inbox
 from twofold.ingest.imports import ImportRefused, ImportReport
 from twofold.ingest.inbox import ImportRequest
 from twofold.ingest.runtime import Ingestion
 
 import_app = typer.Typer(help="Import events or orders from JSONL, CSV or Parquet files.")
+events_app = typer.Typer(help="The event store.", no_args_is_help=True)
 console = Console()
 errors = Console(stderr=True)
 
@@ -53,6 +56,36 @@ def import_orders(
 ) -> None:
     """Orders, one per row (order_id, user_id or email, total, currency, placed_at...)."""
     _import(file, "orders", source, skip_invalid, file_format)
+
+
+@events_app.command("export")
+def export_events(
+    directory: Annotated[Path, typer.Argument(help="the lake directory (created if missing)")],
+) -> None:
+    """Write the events not exported yet to a date-partitioned Parquet lake."""
+    settings = load_settings()
+    request = ImportRequest(path=str(directory.resolve()), kind="lake", source="")
+    if _server_holds(settings):
+        console.print("The server is running: it writes the export.")
+        status = _through_server(settings, request)
+    else:
+        database = initialise(settings)
+        ingestion = Ingestion.for_settings(settings, database)
+        ingestion.start()
+        try:
+            ingestion.flush()
+            exported = export_lake(ingestion.store, directory.resolve())
+        finally:
+            ingestion.stop()
+            database.dispose()
+        status = {"state": "done", "report": exported.__dict__}
+    if status.get("state") != "done":
+        _fail(str(status.get("error", "the export failed")))
+    report = status["report"]
+    console.print(
+        f"Exported {report['events']} events to {directory} "
+        f"(through load {report['through_load']})."
+    )
 
 
 def _import(
@@ -153,4 +186,4 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=1)
 
 
-__all__ = ["ImportReport", "import_app"]
+__all__ = ["ImportReport", "events_app", "import_app"]

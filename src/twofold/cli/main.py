@@ -12,7 +12,7 @@ from sqlalchemy import exists, select
 from twofold.auth.credentials import create_api_key
 from twofold.auth.passwords import hash_password
 from twofold.auth.users import create_user, get_user_by_email
-from twofold.cli.imports import import_app
+from twofold.cli.imports import events_app, import_app
 from twofold.cli.progress import RichProgress
 from twofold.cli.setup import initialise
 from twofold.cli.sources import sources_app
@@ -31,6 +31,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(apikeys_app, name="apikeys")
 app.add_typer(sources_app, name="sources")
 app.add_typer(import_app, name="import")
+app.add_typer(events_app, name="events")
 console = Console()
 errors = Console(stderr=True)
 

@@ -22,6 +22,9 @@ class Settings:
     secret_key: str = field(default="", repr=False)
     secure_cookies: bool = False
     max_body_bytes: int = 1_000_000
+    events_retention_days: int = 0  # 0 keeps events for ever
+    lake_directory: Path | None = None  # where the Parquet lake is exported, hourly
+    maintenance_seconds: float = 3600.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -46,7 +49,21 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         port=int(env.get("TWOFOLD_PORT", str(DEFAULT_PORT))),
         secret_key=env.get("TWOFOLD_SECRET_KEY") or _secret_from_home(home),
         secure_cookies=env.get("TWOFOLD_SECURE_COOKIES", "").lower() in {"1", "true", "yes"},
+        events_retention_days=_whole_number(env, "TWOFOLD_EVENTS_RETENTION_DAYS", 0),
+        lake_directory=Path(env["TWOFOLD_LAKE_DIR"]).resolve()
+        if env.get("TWOFOLD_LAKE_DIR")
+        else None,
     )
+
+
+def _whole_number(env: dict[str, str], name: str, default: int) -> int:
+    """A non-negative integer setting; anything else stops the start with a clear message."""
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit():
+        raise ValueError(f"{name} must be a whole number of days, not {text!r}")
+    return int(text)
 
 
 def normalise_database_url(url: str) -> str:

@@ -23,6 +23,7 @@ from twofold.core.errors import TwofoldError
 from twofold.core.progress import ProgressReporter
 from twofold.core.settings import Settings
 from twofold.core.time import utcnow
+from twofold.events.lake import apply_retention, export_lake
 from twofold.events.store import EventStore, LoadResult
 from twofold.identity.events import pending_loads, resolve_load
 from twofold.ingest import inbox
@@ -113,7 +114,14 @@ class Ingestion:
         *,
         rotate_seconds: float = 0.2,
         after_load: Callable[[LoadResult], None] | None = None,
+        retention_days: int = 0,
+        lake_directory: Path | None = None,
+        maintenance_seconds: float = 3600.0,
     ) -> None:
+        self.retention_days = retention_days
+        self.lake_directory = lake_directory
+        self.maintenance_seconds = maintenance_seconds
+        self._maintained_at = time.monotonic()
         self.home = home
         self.store = EventStore(home / "events" / "events.duckdb")
         self.journal = Journal(
@@ -132,7 +140,24 @@ class Ingestion:
 
     @classmethod
     def for_settings(cls, settings: Settings, database: Database) -> Ingestion:
-        return cls(settings.home, database)
+        return cls(
+            settings.home,
+            database,
+            retention_days=settings.events_retention_days,
+            lake_directory=settings.lake_directory,
+            maintenance_seconds=settings.maintenance_seconds,
+        )
+
+    def maintain(self) -> None:
+        """Retention, then the lake export when one is configured (hourly by default)."""
+        result = apply_retention(self.store, keep_days=self.retention_days)
+        if result.events or result.message_ids:
+            log.info(
+                "retention removed %s events, %s messageIds", result.events, result.message_ids
+            )
+        if self.lake_directory is not None:
+            export_lake(self.store, self.lake_directory)
+        self._maintained_at = time.monotonic()
 
     def start(self) -> None:
         self.journal.start(first_seq=self.store.next_segment_number())
@@ -197,6 +222,12 @@ class Ingestion:
             self.journal.rotate_now()
             self._load_ready()  # live events that arrived first are loaded first
             reporter = _StatusProgress(self.home, request_id)
+            if request.kind == "lake":
+                exported = export_lake(self.store, Path(request.path))
+                inbox.write_status(
+                    self.home, request_id, {"state": "done", "report": asdict(exported)}
+                )
+                continue
             try:
                 report = self.run_import(request, reporter)
             except ImportRefused as refused:
@@ -222,6 +253,8 @@ class Ingestion:
             self._wakeup.clear()
             self._load_ready()
             self._serve_inbox()
+            if time.monotonic() - self._maintained_at >= self.maintenance_seconds:
+                self._maintain_safely()
             if self._stopping:
                 self._load_ready()
                 return
@@ -254,6 +287,14 @@ class Ingestion:
         with self._idle:
             self._pending = 0
             self._idle.notify_all()
+
+    def _maintain_safely(self) -> None:
+        try:
+            self.maintain()
+        except Exception as error:  # maintenance must never stop ingestion
+            self.last_error = error
+            log.exception("event store maintenance failed")
+            self._maintained_at = time.monotonic()
 
     def _retry_later(self) -> None:
         time.sleep(RETRY_SECONDS)
