@@ -141,7 +141,9 @@ def parse_timestamp(value: object, field: str) -> datetime:
 
 def iso(moment: datetime) -> str:
     """UTC ISO-8601 with milliseconds and a ``Z``, the form Segment uses."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
+    if moment.tzinfo is not UTC:  # everything parsed here is already UTC: skip the conversion
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def _check_identifiers(line: dict[str, Any], kind: str) -> None:
