@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import httpx
 
 from support import ThreadedServer
@@ -105,6 +106,30 @@ def test_demo_prints_login_and_key_and_builds_the_company(
     assert "http://127.0.0.1:8000/" in result.stdout
     with database.engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT count(*) FROM accounts").scalar_one() == 30
+        b2b_people = connection.exec_driver_sql(
+            "SELECT count(*) FROM persons WHERE id NOT IN (SELECT person_id FROM identity_mappings)"
+        ).scalar_one()
+        consumers = connection.exec_driver_sql(
+            "SELECT count(DISTINCT person_id) FROM identity_mappings WHERE kind = 'user_id'"
+        ).scalar_one()
+        both = connection.exec_driver_sql(
+            "SELECT count(*) FROM identity_mappings WHERE reason = 'crm'"
+        ).scalar_one()
+    assert 50 <= consumers <= 100  # of 100 shoppers; some never sign up and stay anonymous
+    assert both >= 3  # B2B contacts who also shop: one person, both sides
+    assert b2b_people > 150
+    write_key = [line for line in lines if line.startswith("Write key (Web shop")]
+    assert len(write_key) == 1
+    with duckdb.connect(str(home / "events" / "events.duckdb"), read_only=True) as events:
+        stored = events.execute(
+            "SELECT count(*), count(DISTINCT person_id), count(DISTINCT anonymous_id), "
+            "count(*) FILTER (WHERE name = 'Order Completed') FROM events"
+        ).fetchall()
+    total, people, devices, orders = stored[0]
+    assert total > 1000
+    assert people == consumers  # every identified shopper's events, browsing included
+    assert devices == 100
+    assert orders > 20
     again = run_cli(home, database_url, "demo", "--size", "small", "--no-serve")
     assert again.returncode == 0
     assert "already there" in again.stdout

@@ -19,8 +19,13 @@ from twofold.cli.sources import sources_app
 from twofold.core.enums import Role
 from twofold.core.errors import TwofoldError
 from twofold.core.settings import Settings, load_settings
+from twofold.core.time import utcnow
+from twofold.demo.consumers import consumer_count, write_consumer_events
 from twofold.demo.generator import build_demo_company
 from twofold.demo.sizes import DemoSize
+from twofold.ingest.inbox import ImportRequest
+from twofold.ingest.runtime import Ingestion
+from twofold.ingest.sources import create_source, find_source, issue_write_key
 from twofold.store.database import Database
 from twofold.store.models import Account
 
@@ -36,6 +41,7 @@ console = Console()
 errors = Console(stderr=True)
 
 DEMO_ADMIN_EMAIL = "admin@twofold.example"
+DEMO_SOURCE = "Web shop"
 
 
 def _settings(port: int | None = None, host: str | None = None) -> Settings:
@@ -85,11 +91,14 @@ def demo(
     database = initialise(settings)
     try:
         _build_demo_if_empty(database, demo_size)
+        _build_web_shop_if_missing(settings, database, demo_size)
         password, key = _demo_credentials(database)
+        write_key = _demo_write_key(database)
     finally:
         database.dispose()
     console.print(f"Admin login: {DEMO_ADMIN_EMAIL} / {password}")
     console.print(f"API key: {key}")
+    console.print(f"Write key ({DEMO_SOURCE}, for /v1/track and Segment clients): {write_key}")
     console.print(f"Open http://{settings.host}:{settings.port}/ (API docs at /docs)")
     if serve_after:
         _serve(settings)
@@ -142,6 +151,37 @@ def _build_demo_if_empty(database: Database, size: DemoSize) -> None:
             return
     with RichProgress(console) as progress:
         build_demo_company(database, size=size, progress=progress)
+
+
+def _build_web_shop_if_missing(settings: Settings, database: Database, size: DemoSize) -> None:
+    """The B2C half of the demo: a year of web-shop events, through the real import."""
+    with database.transaction(write=False) as session:
+        if find_source(session, DEMO_SOURCE) is not None:
+            return
+    consumers = consumer_count(size.persons)
+    path = settings.home / "demo-web-shop.jsonl"
+    events = write_consumer_events(database, path, consumers=consumers, seed=7, now=utcnow())
+    console.print(f"Web shop: {consumers} customers, {events} events; importing them.")
+    ingestion = Ingestion.for_settings(settings, database)
+    ingestion.start()
+    try:
+        with RichProgress(console) as progress:
+            request = ImportRequest(path=str(path), kind="events", source=DEMO_SOURCE)
+            ingestion.run_import(request, progress)
+    finally:
+        ingestion.stop()
+        path.unlink(missing_ok=True)
+
+
+def _demo_write_key(database: Database) -> str:
+    """A fresh write key for the demo's web shop (secrets are shown once, so one per run)."""
+    with database.transaction() as session:
+        source = find_source(session, DEMO_SOURCE)
+        if source is None:
+            source, issued = create_source(session, actor=None, name=DEMO_SOURCE)
+        else:
+            issued = issue_write_key(session, source=source)
+        return issued.secret
 
 
 def _demo_credentials(database: Database) -> tuple[str, str]:
