@@ -15,7 +15,7 @@ from twofold.ingest.messages import Receipt, journal_line
 from twofold.ingest.runtime import Ingestion
 from twofold.ingest.sources import create_source
 from twofold.store.database import Database
-from twofold.store.models import IdentityConflict, IdentityMapping, Person
+from twofold.store.models import Account, IdentityConflict, IdentityMapping, Membership, Person
 
 
 @pytest.fixture
@@ -218,3 +218,49 @@ def test_an_interrupted_resolution_is_finished_on_the_next_start(
         assert count_persons(database) == 1
     finally:
         second.stop()
+
+
+def test_group_calls_tie_people_to_accounts(
+    ingestion: Ingestion, source_id: int, database: Database
+) -> None:
+    with database.transaction() as session:
+        known = Account(name="Globex", domains=["globex.example"], custom={})
+        known.search_text = "globex globex.example"
+        session.add(known)
+        session.flush()
+        known_id = known.id
+    send(
+        ingestion,
+        source_id,
+        {"type": "identify", "userId": "g-1", "traits": {"email": "g1@globex.example"}},
+        {"type": "identify", "userId": "g-2"},
+        {"type": "identify", "userId": "g-3"},
+    )
+    send(
+        ingestion,
+        source_id,
+        {
+            "type": "group",
+            "userId": "g-1",
+            "groupId": "org-9",
+            "traits": {"name": "Globex Corp", "website": "https://www.globex.example/"},
+        },
+        {"type": "group", "userId": "g-2", "groupId": "org-9", "traits": {}},
+        {
+            "type": "group",
+            "userId": "g-3",
+            "groupId": "org-10",
+            "traits": {"name": "Initech", "industry": "Software", "employees": 40},
+        },
+        {"type": "group", "userId": "g-3", "groupId": "org-10", "traits": {}},
+    )
+    with database.transaction(write=False) as session:
+        rows = session.execute(
+            select(Membership.person_id, Membership.account_id).order_by(Membership.person_id)
+        ).all()
+        initech = session.scalars(select(Account).where(Account.name == "Initech")).one()
+        assert (initech.industry, initech.employees) == ("Software", 40)
+    first, second, third = (account for _, account in rows)
+    assert first == second == known_id  # matched by the website's domain, then remembered
+    assert third == initech.id
+    assert len(rows) == 3  # a repeated group call adds no second membership

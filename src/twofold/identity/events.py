@@ -23,6 +23,7 @@ from sqlalchemy import select
 from twofold.core.text import search_text
 from twofold.events.store import EventStore
 from twofold.identity.graph import Claim, Identifier, Resolver, names_from_traits
+from twofold.identity.groups import link_groups
 from twofold.identity.rules import (
     ANONYMOUS_ID,
     EMAIL,
@@ -120,6 +121,7 @@ def resolve_load(store: EventStore, database: Database, load_id: int) -> Resolut
     with store.writer() as writer:
         writer.execute(_BACKFILL_EMAILS, [load_id])
     _materialise_traits(store, database, load_id)
+    link_groups(store, database, load_id)
     with store.writer() as writer:
         writer.execute("UPDATE loads SET identities_done = true WHERE load_id = ?", [load_id])
     return ResolutionResult(resolver.created_persons, resolver.new_mappings, resolver.conflicts)

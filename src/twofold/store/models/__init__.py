@@ -10,7 +10,13 @@ from twofold.store.models.activities import (
 from twofold.store.models.base import Base
 from twofold.store.models.customfields import CustomFieldDefinition
 from twofold.store.models.deals import Deal, DealPartner, DealStageVisit, DealStakeholder
-from twofold.store.models.ingestion import IdentityConflict, IdentityMapping, Source, SourceKey
+from twofold.store.models.ingestion import (
+    AccountGroup,
+    IdentityConflict,
+    IdentityMapping,
+    Source,
+    SourceKey,
+)
 from twofold.store.models.persons import Person
 from twofold.store.models.pipelines import Pipeline, Stage
 from twofold.store.models.timeline import TimelineEntry
@@ -18,6 +24,7 @@ from twofold.store.models.users import ApiKey, User, WebSession
 
 __all__ = [
     "Account",
+    "AccountGroup",
     "Activity",
     "ApiKey",
     "Base",

@@ -78,3 +78,18 @@ class IdentityConflict(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class AccountGroup(Base):
+    """A ``group`` call's groupId (per source) tied to the account it stands for."""
+
+    __tablename__ = "account_groups"
+    __table_args__ = (UniqueConstraint("source_id", "group_id"),)
+
+    id: Mapped[int] = mapped_column(Identifier, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    group_id: Mapped[str] = mapped_column(String(200))
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -157,8 +157,44 @@ def upgrade() -> None:
     with op.batch_alter_table("source_keys", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_source_keys_source_id"), ["source_id"], unique=False)
 
+    op.create_table(
+        "account_groups",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "source_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("group_id", sa.String(length=200), nullable=False),
+        sa.Column(
+            "account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "created_at", twofold.store.models.base.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_account_groups_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["source_id"],
+            ["sources.id"],
+            name=op.f("fk_account_groups_source_id_sources"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_account_groups")),
+        sa.UniqueConstraint(
+            "source_id", "group_id", name=op.f("uq_account_groups_source_id_group_id")
+        ),
+    )
+    with op.batch_alter_table("account_groups", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_account_groups_account_id"), ["account_id"], unique=False
+        )
+
 
 def downgrade() -> None:
+    op.drop_table("account_groups")
     with op.batch_alter_table("source_keys", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_source_keys_source_id"))
 
