@@ -21,4 +21,4 @@ def test_upgrading_twice_changes_nothing(database: Database) -> None:
     upgrade_to_latest(database)
     with database.engine.connect() as connection:
         version = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one()
-    assert version == "0003"
+    assert version == "0004_forecasting"

@@ -7,8 +7,11 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from twofold.core.money import parse_currency
+
 DEFAULT_HOME = ".twofold-data"
 DEFAULT_PORT = 8000
+DEFAULT_BASE_CURRENCY = "USD"
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,8 @@ class Settings:
     secret_key: str = field(default="", repr=False)
     secure_cookies: bool = False
     max_body_bytes: int = 1_000_000
+    # The company currency: forecasts, quotas and exchange rates are expressed in it.
+    base_currency: str = DEFAULT_BASE_CURRENCY
 
     @property
     def is_sqlite(self) -> bool:
@@ -46,6 +51,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         port=int(env.get("TWOFOLD_PORT", str(DEFAULT_PORT))),
         secret_key=env.get("TWOFOLD_SECRET_KEY") or _secret_from_home(home),
         secure_cookies=env.get("TWOFOLD_SECURE_COOKIES", "").lower() in {"1", "true", "yes"},
+        base_currency=parse_currency(
+            env.get("TWOFOLD_BASE_CURRENCY", DEFAULT_BASE_CURRENCY), field="TWOFOLD_BASE_CURRENCY"
+        ),
     )
 
 
