@@ -8,11 +8,25 @@ from twofold.api.routes import (
     activities,
     admin,
     deals,
+    exchange_rates,
+    forecast,
     memberships,
     persons,
     pipelines,
+    quotas,
 )
 
 api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(get_api_user)])
-for module in (accounts, persons, memberships, pipelines, deals, activities, admin):
+for module in (
+    accounts,
+    persons,
+    memberships,
+    pipelines,
+    deals,
+    activities,
+    forecast,
+    quotas,
+    exchange_rates,
+    admin,
+):
     api_router.include_router(module.router)
