@@ -24,6 +24,11 @@ def money(amount: Decimal | None, currency: str | None) -> str:
     return str(format_currency(amount, currency, locale=LOCALE))
 
 
+def decimal(value: str | Decimal | None) -> Decimal | None:
+    """A stored decimal string (a forecast snapshot's totals) as a ``Decimal`` for ``money``."""
+    return None if value is None else Decimal(value)
+
+
 def money_totals(totals: Mapping[str, Decimal]) -> str:
     """Totals per currency side by side: ``$120,000 · €35,500``; zero totals are left out
     (deals without an amount still have a currency) and ``—`` stands for nothing at all."""
@@ -86,6 +91,7 @@ FILTERS = {
     "plain": plain,
     "money": money,
     "money_totals": money_totals,
+    "decimal": decimal,
     "day": day,
     "moment": moment,
     "duration": duration,
