@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from twofold.core.enums import ForecastCategory
 from twofold.core.time import utcnow
-from twofold.forecasting.forecast import TeamNode, compute_forecast
+from twofold.forecasting.forecast import TeamNode, compute_forecast, team_owner
 from twofold.forecasting.periods import Period
 from twofold.forecasting.teams import team_subtree
 from twofold.store.models import ForecastSubmission, User
@@ -58,21 +58,24 @@ def forecast_accuracy(
     today: date | None = None,
 ) -> AccuracyReport:
     """Every last call for ``period`` in ``owner_id``'s team against its team's closed total."""
-    forecast = compute_forecast(
-        session, actor=actor, period=period, owner_id=owner_id, base_currency=base_currency
-    )
-    closed = {
-        node.user_id: node.totals.categories[ForecastCategory.CLOSED]
-        for node in _walk(forecast.rollup)
-        if node.user_id is not None
-    }
+    owner_id = team_owner(session, actor=actor, owner_id=owner_id)
+    calls = _last_calls(session, period=period, owner_id=owner_id)
+    closed: dict[int | None, Decimal] = {}
+    if calls:  # the forecast is only worth computing when somebody made a call
+        forecast = compute_forecast(
+            session, actor=actor, period=period, owner_id=owner_id, base_currency=base_currency
+        )
+        closed = {
+            node.user_id: node.totals.categories[ForecastCategory.CLOSED]
+            for node in _walk(forecast.rollup)
+        }
     rows = [
         _row(submission, name, closed.get(submission.user_id, Decimal(0)), base_currency)
-        for submission, name in _last_calls(session, period=period, owner_id=forecast.owner_id)
+        for submission, name in calls
     ]
     return AccuracyReport(
         period=period,
-        owner_id=forecast.owner_id,
+        owner_id=owner_id,
         currency=base_currency,
         period_ended=period.end < (today or utcnow().date()),
         rows=rows,

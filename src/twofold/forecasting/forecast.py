@@ -38,6 +38,7 @@ CATEGORIES = (
     ForecastCategory.PIPELINE,
     ForecastCategory.OMITTED,
 )
+CATEGORY_KEYS = tuple(category.value for category in CATEGORIES)
 UNASSIGNED = "Unassigned"
 
 
@@ -55,7 +56,7 @@ class ForecastTotals:
     """Category totals, weighted pipeline and quota in the base currency."""
 
     categories: dict[str, Decimal] = field(
-        default_factory=lambda: {category.value: Decimal(0) for category in CATEGORIES}
+        default_factory=lambda: dict.fromkeys(CATEGORY_KEYS, Decimal(0))
     )
     weighted: Decimal = Decimal(0)
     quota: Decimal | None = None
@@ -122,19 +123,13 @@ def compute_forecast(
     base_currency: str,
 ) -> Forecast:
     """The forecast of ``owner_id``'s team (default: admins the company, others their own)."""
-    if owner_id is None and actor.role != Role.ADMIN:
-        owner_id = actor.id
-    if owner_id is not None:
-        get_user(session, owner_id, field="owner")
-        ensure_can_view_team(session, actor=actor, owner_id=owner_id)
+    owner_id = team_owner(session, actor=actor, owner_id=owner_id)
     members = team_members(session, owner_id)
     user_ids = select(team_subtree(owner_id).c.id) if owner_id is not None else None
     schedule = rate_schedule(
         session, base_currency=base_currency, start=period.start, end=period.end
     )
-    groups = deal_groups(
-        session, period=period, owner_ids=user_ids, rate_changes=schedule.change_days()
-    )
+    groups = deal_groups(session, period=period, owner_ids=user_ids, schedule=schedule)
     quotas = period_quotas(session, period=period, user_ids=user_ids)
     own = _own_totals(groups, quotas, schedule)
     reps = _rep_rows(members, own, owner_id)
@@ -152,6 +147,17 @@ def compute_forecast(
     )
 
 
+def team_owner(session: Session, *, actor: User, owner_id: int | None) -> int | None:
+    """Whose team to show: ``owner_id`` if the actor may see it; by default the actor's own
+    team, or the whole company (``None``) for admins."""
+    if owner_id is None and actor.role != Role.ADMIN:
+        owner_id = actor.id
+    if owner_id is not None:
+        get_user(session, owner_id, field="owner")
+        ensure_can_view_team(session, actor=actor, owner_id=owner_id)
+    return owner_id
+
+
 def _own_totals(
     groups: list[DealGroup], quotas: dict[int, list[QuotaPart]], schedule: RateSchedule
 ) -> dict[int | None, ForecastTotals]:
@@ -161,9 +167,11 @@ def _own_totals(
     sum of the rows shown under it.
     """
     raw: dict[int | None, ForecastTotals] = {}
+    days = {(group.currency, group.rate_day) for group in groups}
+    rates = {(currency, day): schedule.rate_on(currency, day) for currency, day in days}
     for group in groups:
-        totals = raw.setdefault(group.owner_id, ForecastTotals())
-        rate = schedule.rate_on(group.currency, group.rate_day)
+        totals = _row_of(raw, group.owner_id)
+        rate = rates[group.currency, group.rate_day]
         if rate is None:
             missing = totals.unconverted.setdefault(group.currency, Unconverted())
             missing.amount += group.amount
@@ -174,7 +182,7 @@ def _own_totals(
             totals.weighted += group.amount_times_probability * rate / 100
         totals.deal_count += group.deal_count
     for user_id, parts in quotas.items():
-        totals = raw.setdefault(user_id, ForecastTotals())
+        totals = _row_of(raw, user_id)
         for part in parts:
             rate = schedule.rate_on(part.currency, part.rate_day)
             if rate is None:
@@ -190,6 +198,14 @@ def _own_totals(
         totals.weighted = totals.weighted.quantize(places)
         totals.quota = None if totals.quota is None else totals.quota.quantize(places)
     return raw
+
+
+def _row_of(rows: dict[int | None, ForecastTotals], owner_id: int | None) -> ForecastTotals:
+    """The owner's totals, created on first use (not once per group, as setdefault would)."""
+    totals = rows.get(owner_id)
+    if totals is None:
+        totals = rows[owner_id] = ForecastTotals()
+    return totals
 
 
 def _rep_rows(

@@ -157,6 +157,14 @@ class RateSchedule:
         position = bisect_right(steps, day, key=lambda step: step[0])
         return steps[position - 1][1] if position else None
 
+    def changing_currencies(self) -> set[str]:
+        """Currencies whose rate changes after ``start`` (within the range)."""
+        return {
+            currency
+            for currency, steps in self.steps.items()
+            if any(day > self.start for day, _ in steps)
+        }
+
     def change_days(self) -> list[date]:
         """Days after ``start`` on which some currency's rate changes, in order."""
         days = {day for steps in self.steps.values() for day, _ in steps if day > self.start}

@@ -10,7 +10,12 @@ from twofold.store.models.activities import (
 from twofold.store.models.base import Base
 from twofold.store.models.customfields import CustomFieldDefinition
 from twofold.store.models.deals import Deal, DealPartner, DealStageVisit, DealStakeholder
-from twofold.store.models.forecasting import ExchangeRate, ForecastSubmission, Quota
+from twofold.store.models.forecasting import (
+    DealForecastMonth,
+    ExchangeRate,
+    ForecastSubmission,
+    Quota,
+)
 from twofold.store.models.persons import Person
 from twofold.store.models.pipelines import Pipeline, Stage
 from twofold.store.models.timeline import TimelineEntry
@@ -23,6 +28,7 @@ __all__ = [
     "Base",
     "CustomFieldDefinition",
     "Deal",
+    "DealForecastMonth",
     "DealPartner",
     "DealStageVisit",
     "DealStakeholder",
