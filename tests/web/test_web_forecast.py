@@ -86,11 +86,12 @@ def test_the_company_forecast_for_an_admin(forecast_site: ForecastSite) -> None:
     ]
     data = chart_data(page)
     assert data["currency"] == "USD"
-    assert data["names"] == ["Ava Rep", "Ben Rep", "Cleo Rep", "Milo Manager", "Otto Outsider",
-                             "Unassigned"]  # fmt: skip
+    # One bar per team at the top: Hana's, Otto's and the deals nobody owns.
+    assert data["names"] == ["Hana Head (team)", "Otto Outsider", "Unassigned"]
     series = {item["key"]: item["values"] for item in data["series"]}  # type: ignore[attr-defined]
-    assert series["closed"][0] == "20000.00"
-    assert data["quota"] == ["40000.00", "16000.00", "10000.00", None, None, None]
+    assert series["closed"] == ["21200.00", "0.00", "0.00"]
+    assert series["pipeline"] == ["14000.00", "9999.00", "100.00"]
+    assert data["quota"] == ["66000.00", None, None]
     assert '<option value="" selected>Whole company</option>' in page
     assert '<option value="2027-Q1" selected>Q1 2027</option>' in page
 
@@ -100,6 +101,7 @@ def test_a_manager_sees_their_team_and_not_others(forecast_site: ForecastSite) -
     with forecast_site.logged_in("mgr") as client:
         page = client.get("/forecast", params={"period": "2027-Q1"}).text
         assert rollup_names(page) == ["Milo Manager", "Ava Rep", "Ben Rep"]
+        assert chart_data(page)["names"] == ["Milo Manager (own deals)", "Ava Rep", "Ben Rep"]
         assert "<dt>Commit</dt><dd>$6,500</dd>" in page
         assert "Cleo Rep" not in page
         assert f'<option value="{world.mgr_id}" selected>Milo Manager</option>' in page

@@ -6,7 +6,7 @@ from typing import Any
 
 from twofold.accounts.org_chart import OrgNode
 from twofold.core.enums import ForecastCategory
-from twofold.forecasting.forecast import Forecast
+from twofold.forecasting.forecast import Forecast, ForecastTotals, TeamNode
 from twofold.persons.actions import display_name
 
 # Omitted deals are left out of the chart: they are not expected to close.
@@ -40,21 +40,40 @@ def _org_node(node: OrgNode) -> dict[str, Any]:
 
 
 def forecast_chart(forecast: Forecast) -> dict[str, Any]:
-    """Per-rep stacked categories with each rep's quota, for an ECharts bar chart.
+    """Stacked categories with the quota of each bar, for an ECharts bar chart.
 
-    Amounts stay decimal strings (the script turns them into numbers for drawing only).
+    The bars are the teams one level down: under a single top person, their own deals and
+    each of their reports' teams; with several people at the top, each of their teams. That
+    keeps a 500-rep company to a readable handful of bars. Amounts stay decimal strings (the
+    script turns them into numbers for drawing only).
     """
-    rows = [row for row in forecast.reps if not row.totals.is_empty]
+    bars = [(name, totals) for name, totals in _chart_bars(forecast) if not totals.is_empty]
     return {
         "currency": forecast.currency,
-        "names": [row.name for row in rows],
+        "names": [name for name, _totals in bars],
         "series": [
             {
                 "key": category.value,
                 "name": category.value.replace("_", " ").capitalize(),
-                "values": [str(row.totals.categories[category]) for row in rows],
+                "values": [str(totals.categories[category]) for _name, totals in bars],
             }
             for category in CHARTED_CATEGORIES
         ],
-        "quota": [None if row.totals.quota is None else str(row.totals.quota) for row in rows],
+        "quota": [None if totals.quota is None else str(totals.quota) for _name, totals in bars],
     }
+
+
+def _chart_bars(forecast: Forecast) -> list[tuple[str, ForecastTotals]]:
+    if len(forecast.rollup) != 1:
+        return [(_team_label(node), node.totals) for node in forecast.rollup]
+    [top] = forecast.rollup
+    own = next((row.totals for row in forecast.reps if row.user_id == top.user_id), None)
+    if not top.children or own is None:
+        return [(top.name, top.totals)]
+    return [(f"{top.name} (own deals)", own)] + [
+        (_team_label(child), child.totals) for child in top.children
+    ]
+
+
+def _team_label(node: TeamNode) -> str:
+    return f"{node.name} (team)" if node.children else node.name
