@@ -114,6 +114,12 @@ def test_openapi_lists_the_resources(api: ApiClient) -> None:
         "/api/v1/activities",
         "/api/v1/memberships",
         "/api/v1/deals/{deal_id}/committee",
+        "/api/v1/forecast",
+        "/api/v1/forecast/submissions",
+        "/api/v1/forecast/accuracy",
+        "/api/v1/quotas",
+        "/api/v1/exchange-rates",
+        "/api/v1/users/{user_id}",
     ):
         assert path in paths
 

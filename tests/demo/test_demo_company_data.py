@@ -14,7 +14,7 @@ from typing import Any
 import phonenumbers
 import pytest
 from email_validator import validate_email
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from twofold.core.enums import (
     AccountLifecycle,
@@ -32,17 +32,23 @@ from twofold.demo.generator import DemoSummary, build_demo_company
 from twofold.demo.persons import CONSUMER_DOMAINS
 from twofold.demo.sizes import DemoSize
 from twofold.demo.words import CEO_TITLES, DEPARTMENTS
+from twofold.forecasting.forecast import compute_forecast
+from twofold.forecasting.periods import PeriodKind, period_containing
 from twofold.store.database import Database, open_database
+from twofold.store.forecast_totals import rebuild_statements
 from twofold.store.local_postgres import LocalPostgres
 from twofold.store.models import (
     Account,
     Activity,
     Deal,
+    DealForecastMonth,
     DealPartner,
     DealStageVisit,
     DealStakeholder,
+    ExchangeRate,
     Membership,
     Person,
+    Quota,
     Stage,
     TimelineEntry,
     User,
@@ -345,3 +351,68 @@ def test_activities_are_plausible(company: tuple[Database, DemoSummary]) -> None
         assert activity.subject
     assert set(kinds) == {kind.value for kind in ActivityKind}
     assert with_objections > 0
+
+
+def test_the_forecast_has_rates_quotas_and_a_team_to_roll_up(
+    company: tuple[Database, DemoSummary],
+) -> None:
+    database, _summary = company
+    quarter = period_containing(NOW.date(), PeriodKind.QUARTER)
+    with database.sessions() as session:
+        head = session.scalars(
+            select(User).where(User.role == "manager", User.manager_id.is_(None))
+        ).one()
+        forecast = compute_forecast(
+            session, actor=head, period=quarter, owner_id=None, base_currency="USD"
+        )
+        reps = list(session.scalars(select(User.id).where(User.role == "rep")))
+        quotas = rows(database, Quota.user_id, Quota.period_kind, Quota.period_start)
+        rates = rows(database, ExchangeRate.currency, ExchangeRate.valid_from, ExchangeRate.rate)
+    totals = forecast.totals
+    assert forecast.owner_id == head.id
+    assert totals.unconverted == {}  # every deal currency has a rate for every close date
+    assert totals.categories["closed"] > 0
+    assert totals.categories["pipeline"] > 0
+    assert totals.categories["commit"] > 0
+    assert 0 < totals.weighted < sum(totals.categories.values())
+    assert totals.quota is not None
+    assert totals.quota > totals.categories["closed"] / 2
+    # Everyone rolls up to the head of sales, through the other managers.
+    [root] = forecast.rollup
+    assert root.user_id == head.id
+    assert {child.name for child in root.children} >= {
+        row.name for row in forecast.reps if row.manager_id == head.id
+    }
+    # This quarter's quota is the sum of its months; the next quarter has its own.
+    months = {month.start for month in quarter.months()}
+    for rep in reps:
+        mine = {(kind, start) for user, kind, start in quotas if user == rep}
+        assert mine == {("month", start) for start in months} | {
+            ("quarter", quarter.following().start)
+        }
+    euro = sorted((valid_from, rate) for currency, valid_from, rate in rates if currency == "EUR")
+    assert len(euro) == 19
+    assert euro[0][0] <= HISTORY_START.date()
+    assert all(Decimal("1.0") < rate < Decimal("1.2") for _day, rate in euro)
+
+
+def test_forecast_month_totals_match_the_loaded_deals(
+    company: tuple[Database, DemoSummary],
+) -> None:
+    """The bulk load switches the triggers off and rebuilds the table once: same result."""
+    database, summary = company
+    columns = (
+        DealForecastMonth.close_month, DealForecastMonth.owner_key, DealForecastMonth.category,
+        DealForecastMonth.currency,
+        DealForecastMonth.amount, DealForecastMonth.amount_times_probability,
+        DealForecastMonth.deal_count,
+    )  # fmt: skip
+    with database.sessions() as session:
+        loaded = sorted(tuple(row) for row in session.execute(select(*columns)))
+        for statement in rebuild_statements(database.dialect):
+            session.execute(text(statement))
+        fresh = sorted(tuple(row) for row in session.execute(select(*columns)))
+        session.rollback()
+    assert loaded == fresh
+    dated = rows(database, Deal.id)
+    assert 0 < sum(row[-1] for row in loaded) <= len(dated) == summary.deals

@@ -30,9 +30,11 @@ from twofold.store.models import (
     DealPartner,
     DealStageVisit,
     DealStakeholder,
+    ExchangeRate,
     Membership,
     Person,
     Pipeline,
+    Quota,
     TimelineEntry,
     User,
     activity_accounts,
@@ -91,6 +93,9 @@ def test_counts_match_the_size(database: Database) -> None:
     assert summary.timeline_entries == count(database, TimelineEntry) - 1
     assert summary.users == count(database, User) == 9
     assert count(database, Pipeline) == 2
+    # 4 reps x (3 months of this quarter + next quarter); 19 currencies x 19 months of rates
+    assert summary.quotas == count(database, Quota) == 16
+    assert summary.exchange_rates == count(database, ExchangeRate) == 19 * 19
 
 
 def test_same_seed_gives_identical_data_in_two_databases(

@@ -1,5 +1,6 @@
 """The web UI in a real headless Chromium (Debian's, driven by Playwright): the pipeline board
-with HTMX, drag and drop, inline stage-gate errors, the account page's org chart and search."""
+with HTMX, drag and drop, inline stage-gate errors, the account page's org chart and search,
+and the forecast page's chart, pickers and call form."""
 
 from __future__ import annotations
 
@@ -10,9 +11,16 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from sqlalchemy import select, update
 from web_support import Site
 
 from support import PASSWORD
+from twofold.core.time import utcnow
+from twofold.forecasting.periods import PeriodKind, period_containing
+from twofold.forecasting.quotas import set_quota
+from twofold.forecasting.rates import add_exchange_rate
+from twofold.forecasting.schemas import ExchangeRateCreate, QuotaSet
+from twofold.store.models import Deal, User
 
 pytestmark = pytest.mark.browser
 
@@ -147,3 +155,48 @@ def test_account_page_org_chart_and_search(page: Page, site: Site) -> None:
         ["—", "Hank Scorpio <hank@globex.com>"]
     )
     expect(page.locator("#flash")).to_be_empty()
+
+
+def test_forecast_page_chart_pickers_and_a_call(
+    page: Page, site: Site, request: pytest.FixtureRequest
+) -> None:
+    today = utcnow().date()
+    quarter = period_containing(today, PeriodKind.QUARTER)
+    with site.database.transaction() as session:
+        admin = session.scalars(select(User).where(User.email == site.crm.admin_email)).one()
+        rate = ExchangeRateCreate(currency="EUR", rate="1.10", valid_from=quarter.start)
+        add_exchange_rate(session, actor=admin, base_currency="USD", data=rate)
+        quota = QuotaSet(user_id=admin.id, period=quarter.label, amount="100000")
+        set_quota(session, actor=admin, base_currency="USD", data=quota)
+        for deal_id in (site.crm.committee_deal_id, site.crm.rep_deal_id):
+            session.execute(
+                update(Deal).where(Deal.id == deal_id).values(expected_close_date=today)
+            )
+    page.get_by_role("link", name="Forecast").click()
+    page.wait_for_url("**/forecast")
+    # EUR 48,000 at 1.10 in pipeline for the admin, USD 7,000 for the rep.
+    expect(page.locator(".forecast-pipeline dd")).to_have_text("$59,800")
+    expect(page.locator(".forecast-chart canvas")).to_be_visible()
+    expect(page.locator(".forecast-rollup tbody tr")).to_have_count(2)
+
+    # The period picker: the next quarter has nothing yet.
+    page.select_option("#forecast-period", quarter.following().label)
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url(f"**/forecast?period={quarter.following().label}*")
+    expect(page.locator(".forecast-pipeline dd")).to_have_text("$0")
+    page.select_option("#forecast-period", quarter.label)
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url(f"**/forecast?period={quarter.label}*")
+
+    # A call: refused without an amount, then recorded and listed.
+    page.get_by_role("button", name="Submit call").click()
+    expect(page.locator(".form-summary")).to_be_visible()
+    page.fill("#field-amount", "50000")
+    page.fill("#field-note", "Globex expansion is the swing deal")
+    page.get_by_role("button", name="Submit call").click()
+    expect(page.locator(".forecast-calls")).to_contain_text("$50,000")
+    expect(page.locator(".forecast-calls")).to_contain_text("Globex expansion is the swing deal")
+
+    artifacts = request.config.rootpath / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    page.screenshot(path=str(artifacts / f"forecast-{site.backend}.png"), full_page=True)

@@ -90,7 +90,7 @@ def demo(
         raise _fail(str(error)) from None
     database = initialise(settings)
     try:
-        _build_demo_if_empty(database, demo_size)
+        _build_demo_if_empty(database, demo_size, settings.base_currency)
         _build_web_shop_if_missing(settings, database, demo_size)
         password, key = _demo_credentials(database)
         write_key = _demo_write_key(database)
@@ -144,13 +144,13 @@ def apikeys_create(
         database.dispose()
 
 
-def _build_demo_if_empty(database: Database, size: DemoSize) -> None:
+def _build_demo_if_empty(database: Database, size: DemoSize, base_currency: str) -> None:
     with database.transaction() as session:
         if session.scalar(select(exists().where(Account.id.is_not(None)))):
             console.print("The demo company is already there; reusing it.")
             return
     with RichProgress(console) as progress:
-        build_demo_company(database, size=size, progress=progress)
+        build_demo_company(database, size=size, progress=progress, base_currency=base_currency)
 
 
 def _build_web_shop_if_missing(settings: Settings, database: Database, size: DemoSize) -> None:

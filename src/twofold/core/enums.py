@@ -124,6 +124,7 @@ class RecordType(StrEnum):
     ACTIVITY = "activity"
     USER = "user"
     PIPELINE = "pipeline"
+    EXCHANGE_RATE = "exchange_rate"
 
 
 class CustomFieldType(StrEnum):

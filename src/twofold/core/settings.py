@@ -7,8 +7,11 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from twofold.core.money import parse_currency
+
 DEFAULT_HOME = ".twofold-data"
 DEFAULT_PORT = 8000
+DEFAULT_BASE_CURRENCY = "USD"
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,8 @@ class Settings:
     events_retention_days: int = 0  # 0 keeps events for ever
     lake_directory: Path | None = None  # where the Parquet lake is exported, hourly
     maintenance_seconds: float = 3600.0
+    # The company currency: forecasts, quotas and exchange rates are expressed in it.
+    base_currency: str = DEFAULT_BASE_CURRENCY
 
     @property
     def is_sqlite(self) -> bool:
@@ -53,6 +58,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         lake_directory=Path(env["TWOFOLD_LAKE_DIR"]).resolve()
         if env.get("TWOFOLD_LAKE_DIR")
         else None,
+        base_currency=parse_currency(
+            env.get("TWOFOLD_BASE_CURRENCY", DEFAULT_BASE_CURRENCY), field="TWOFOLD_BASE_CURRENCY"
+        ),
     )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from twofold.core.errors import Conflict
 from twofold.core.progress import ProgressReporter, SilentProgress
+from twofold.core.settings import DEFAULT_BASE_CURRENCY
 from twofold.core.time import as_utc, utcnow
 from twofold.demo.accounts import generate_accounts
 from twofold.demo.activities import generate_activities
@@ -27,6 +28,7 @@ from twofold.demo.bulk import (
     reset_sequences,
 )
 from twofold.demo.deals import generate_deals
+from twofold.demo.forecasts import add_forecast_plan
 from twofold.demo.load_schema import relaxed_for_load
 from twofold.demo.persons import generate_persons
 from twofold.demo.sizes import DemoSize
@@ -66,6 +68,8 @@ class DemoSummary:
     activities: int
     activity_links: int
     timeline_entries: int
+    exchange_rates: int = 0
+    quotas: int = 0
     user_emails: list[str] = field(default_factory=list)
     user_password: str = DEMO_PASSWORD
     seconds: float = 0.0
@@ -95,11 +99,13 @@ def build_demo_company(
     progress: ProgressReporter | None = None,
     now: datetime | None = None,
     insert_method: InsertMethod = "auto",
+    base_currency: str = DEFAULT_BASE_CURRENCY,
 ) -> DemoSummary:
     """Fill a migrated database that has no accounts yet with a realistic demo company.
 
     The same ``seed``, ``size`` and ``now`` give the same rows. ``insert_method="core"``
     writes through SQLAlchemy Core in this process instead of the fast writer process.
+    Exchange rates and quotas are expressed in ``base_currency`` (the installation's).
     """
     started = time.perf_counter()
     reporter = progress or SilentProgress()
@@ -107,6 +113,7 @@ def build_demo_company(
     written = _generate(database, world, size=size, progress=reporter, method=insert_method)
     reset_sequences(database, ALL_SPECS)
     analyze(database, ALL_SPECS)
+    plan = add_forecast_plan(database, world, base_currency=base_currency)
     links = sum(
         written[spec.name] for spec in (ACTIVITY_ACCOUNTS, ACTIVITY_PERSONS, ACTIVITY_DEALS)
     )
@@ -116,7 +123,8 @@ def build_demo_company(
         deals=written[DEALS.name], stage_visits=written[STAGE_HISTORY.name],
         stakeholders=written[STAKEHOLDERS.name], partners=written[PARTNERS.name],
         activities=written[ACTIVITIES.name], activity_links=links,
-        timeline_entries=written[TIMELINE.name], user_emails=list(world.team.emails),
+        timeline_entries=written[TIMELINE.name], exchange_rates=plan.exchange_rates,
+        quotas=plan.quotas, user_emails=list(world.team.emails),
         seconds=time.perf_counter() - started,
     )  # fmt: skip
 

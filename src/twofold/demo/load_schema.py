@@ -5,7 +5,9 @@ costs more than the insert itself at tens of millions of rows; building an index
 sorted data and validating a foreign key in one join is far cheaper. The exact definitions
 are read from the database catalogue (so indexes that only migrations know about, such as
 the trigram ones, come back identically) and restored even when the load fails. SQLite's
-FTS5 search tables lose their maintenance triggers for the load and are rebuilt at the end. Foreign
+FTS5 search tables lose their maintenance triggers for the load and are rebuilt at the end;
+so does ``deal_forecast_months`` (its triggers are dropped on SQLite, disabled on
+PostgreSQL, and the table is recomputed from ``deals`` in one statement). Foreign
 keys come back ``NOT VALID`` first and are then validated, so a broken load cannot leave a
 table without its constraint. On SQLite the loading connection switches foreign keys off
 instead (see ``sinks.open_direct_sink``) and ``PRAGMA foreign_key_check`` checks every row
@@ -26,6 +28,7 @@ from sqlalchemy import Connection, bindparam, text
 from twofold.core.progress import ProgressReporter
 from twofold.demo.specs import TableSpec
 from twofold.store.database import Database
+from twofold.store.forecast_totals import POSTGRES_TRIGGER, SQLITE_TRIGGERS, rebuild_statements
 
 _POSTGRES_INDEXES = text("""
     SELECT index_class.relname, pg_get_indexdef(ix.indexrelid)
@@ -55,6 +58,12 @@ _SQLITE_TRIGGERS = text("""
     WHERE type = 'trigger' AND tbl_name IN :tables
     ORDER BY name
 """).bindparams(bindparam("tables", expanding=True))
+_POSTGRES_TRIGGER = text("""
+    SELECT 1 FROM pg_trigger trig
+    JOIN pg_class table_class ON table_class.oid = trig.tgrelid
+    WHERE trig.tgname = :name AND table_class.relname = 'deals'
+      AND table_class.relnamespace = current_schema()::regnamespace
+""")
 _FTS_CONTENT = re.compile(r"content\s*=\s*['\"]?(\w+)", re.IGNORECASE)
 _SQLITE_INDEXES = text("""
     SELECT name, sql FROM sqlite_master
@@ -173,6 +182,7 @@ def plan_load(connection: Connection, tables: list[str]) -> LoadPlan:
         _plan_sqlite_search_tables(connection, tables, plan)
     else:
         return plan
+    _plan_forecast_totals(connection, tables, plan)
     for name, definition in indexes:
         plan.relax.append(f"DROP INDEX {quote(name)}")
         plan.rebuild.append(definition)
@@ -183,6 +193,30 @@ def plan_load(connection: Connection, tables: list[str]) -> LoadPlan:
         )
         plan.check.append(f"ALTER TABLE {quote(table)} VALIDATE CONSTRAINT {quote(name)}")
     return plan
+
+
+def _plan_forecast_totals(connection: Connection, tables: list[str], plan: LoadPlan) -> None:
+    """``deal_forecast_months`` follows ``deals`` by triggers: off for the load, one rebuild after.
+
+    On PostgreSQL the trigger is switched back on before the foreign-key checks start, and the
+    rebuild runs with the index builds.
+    """
+    if "deals" not in tables:
+        return
+    quote = connection.dialect.identifier_preparer.quote
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        for name, _table, definition in connection.execute(_SQLITE_TRIGGERS, {"tables": ["deals"]}):
+            if name in SQLITE_TRIGGERS:
+                plan.relax.append(f"DROP TRIGGER {quote(name)}")
+                plan.rebuild.append(definition)
+    else:
+        found = connection.execute(_POSTGRES_TRIGGER, {"name": POSTGRES_TRIGGER}).first()
+        if found is None:
+            return
+        plan.relax.append(f"ALTER TABLE deals DISABLE TRIGGER {quote(POSTGRES_TRIGGER)}")
+        plan.restore.append(f"ALTER TABLE deals ENABLE TRIGGER {quote(POSTGRES_TRIGGER)}")
+    plan.rebuild.extend(rebuild_statements(dialect))
 
 
 def _plan_sqlite_search_tables(connection: Connection, tables: list[str], plan: LoadPlan) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 
-from babel.numbers import format_currency
+from babel.numbers import format_currency, get_currency_precision, get_currency_symbol
 
 from twofold.core.time import as_utc, utcnow
 
@@ -17,11 +19,31 @@ def money(amount: Decimal | None, currency: str | None) -> str:
     """``$48,000.50``; cents are dropped when the amount is whole (``$48,000``)."""
     if amount is None or not currency:
         return "—"
-    if amount == amount.to_integral_value():
+    whole = amount == amount.to_integral_value()
+    symbol = _plain_symbol(currency)
+    if symbol is not None:
+        # What babel writes for en_US, ~30x faster: a forecast page shows thousands of amounts.
+        places = 0 if whole else get_currency_precision(currency)
+        sign = "-" if amount.is_signed() else ""
+        return f"{sign}{symbol}{abs(amount):,.{places}f}"
+    if whole:
         return str(
             format_currency(amount, currency, format="¤#,##0", locale=LOCALE, currency_digits=False)
         )
     return str(format_currency(amount, currency, locale=LOCALE))
+
+
+@cache
+def _plain_symbol(currency: str) -> str | None:
+    """The en_US symbol when it ends in a currency sign (``$``, ``€``, ``CA$``): then babel puts
+    nothing between it and the digits. ``None`` for codes such as ``CHF`` (babel adds a space)."""
+    symbol = str(get_currency_symbol(currency, locale=LOCALE))
+    return symbol if symbol and unicodedata.category(symbol[-1]) == "Sc" else None
+
+
+def decimal(value: str | Decimal | None) -> Decimal | None:
+    """A stored decimal string (a forecast snapshot's totals) as a ``Decimal`` for ``money``."""
+    return None if value is None else Decimal(value)
 
 
 def money_totals(totals: Mapping[str, Decimal]) -> str:
@@ -86,6 +108,7 @@ FILTERS = {
     "plain": plain,
     "money": money,
     "money_totals": money_totals,
+    "decimal": decimal,
     "day": day,
     "moment": moment,
     "duration": duration,

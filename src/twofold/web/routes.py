@@ -10,6 +10,7 @@ from twofold.web.pages import (
     activities,
     deal_page,
     deals,
+    forecast,
     memberships,
     people,
     pipeline,
@@ -17,5 +18,16 @@ from twofold.web.pages import (
 )
 
 web_router = APIRouter(include_in_schema=False)
-for area in (auth, search, pipeline, accounts, memberships, people, deals, deal_page, activities):
+for area in (
+    auth,
+    search,
+    pipeline,
+    forecast,
+    accounts,
+    memberships,
+    people,
+    deals,
+    deal_page,
+    activities,
+):
     web_router.include_router(area.router)

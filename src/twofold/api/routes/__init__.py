@@ -9,9 +9,12 @@ from twofold.api.routes import (
     admin,
     deals,
     events,
+    exchange_rates,
+    forecast,
     memberships,
     persons,
     pipelines,
+    quotas,
     sources,
 )
 
@@ -23,6 +26,9 @@ for module in (
     pipelines,
     deals,
     activities,
+    forecast,
+    quotas,
+    exchange_rates,
     admin,
     sources,
     events,

@@ -5,22 +5,25 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 from pydantic import Field
 from sqlalchemy import select
 
-from twofold.api.dependencies import ApiUser, DbSession
+from twofold.api.dependencies import ApiUser, DbSession, ExpectedVersion
+from twofold.api.routes.support import set_etag
 from twofold.api.schemas.common import ListOut, OutModel
 from twofold.auth.credentials import create_api_key, revoke_api_key
 from twofold.auth.permissions import ensure_admin
 from twofold.auth.users import create_user
 from twofold.core.enums import Role
+from twofold.core.errors import NotFound
 from twofold.core.inputs import InputModel
 from twofold.customfields.definitions import (
     CustomFieldCreate,
     define_custom_field,
     list_custom_fields,
 )
+from twofold.forecasting.teams import set_manager
 from twofold.store.models import ApiKey, User
 
 router = APIRouter(tags=["administration"])
@@ -44,6 +47,12 @@ class UserCreate(InputModel):
     name: str = Field(min_length=1, max_length=200)
     password: str = Field(min_length=1, max_length=500)
     role: Role
+
+
+class UserUpdate(InputModel):
+    """Changes to a user: for now, who they report to (``null``: nobody)."""
+
+    manager_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
 
 
 class ApiKeyOut(OutModel):
@@ -103,6 +112,33 @@ def add_user(data: UserCreate, session: DbSession, user: ApiUser) -> UserOut:
         session, email=data.email, name=data.name, password=data.password, role=data.role
     )
     return UserOut.model_validate(created)
+
+
+@router.patch("/users/{user_id}")
+def update_user(
+    user_id: int,
+    data: UserUpdate,
+    session: DbSession,
+    user: ApiUser,
+    expected_version: ExpectedVersion,
+    response: Response,
+) -> UserOut:
+    """Change who a user reports to (admins only); a manager from their own team is refused."""
+    target = session.get(User, user_id)
+    if target is None:
+        raise NotFound(f"no user {user_id}")
+    if "manager_id" in data.model_fields_set:
+        set_manager(
+            session,
+            actor=user,
+            user=target,
+            manager_id=data.manager_id,
+            expected_version=expected_version,
+        )
+    else:
+        ensure_admin(user)
+    set_etag(response, target.version)
+    return UserOut.model_validate(target)
 
 
 @router.get("/api-keys")

@@ -10,6 +10,12 @@ from twofold.store.models.activities import (
 from twofold.store.models.base import Base
 from twofold.store.models.customfields import CustomFieldDefinition
 from twofold.store.models.deals import Deal, DealPartner, DealStageVisit, DealStakeholder
+from twofold.store.models.forecasting import (
+    DealForecastMonth,
+    ExchangeRate,
+    ForecastSubmission,
+    Quota,
+)
 from twofold.store.models.ingestion import (
     AccountGroup,
     IdentityConflict,
@@ -30,14 +36,18 @@ __all__ = [
     "Base",
     "CustomFieldDefinition",
     "Deal",
+    "DealForecastMonth",
     "DealPartner",
     "DealStageVisit",
     "DealStakeholder",
+    "ExchangeRate",
+    "ForecastSubmission",
     "IdentityConflict",
     "IdentityMapping",
     "Membership",
     "Person",
     "Pipeline",
+    "Quota",
     "Source",
     "SourceKey",
     "Stage",

@@ -20,6 +20,17 @@ class Deal(Timestamped, Base):
     __table_args__ = (
         Index("ix_deals_stage_close", "stage_id", "expected_close_date"),
         Index("ix_deals_updated_at_id", "updated_at", "id"),
+        # Covers the forecast's aggregate: a period's deals are read from the index alone.
+        Index(
+            "ix_deals_forecast",
+            "expected_close_date",
+            "owner_id",
+            "stage_id",
+            "forecast_category",
+            "currency",
+            "probability",
+            "amount",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Identifier, primary_key=True)

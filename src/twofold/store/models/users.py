@@ -21,7 +21,10 @@ class User(Timestamped, Base):
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
-    manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The team tree (forecast roll-ups); cycles are refused by forecasting.teams.
+    manager_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     is_active: Mapped[bool] = mapped_column(default=True)
 
 

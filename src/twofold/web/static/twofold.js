@@ -230,7 +230,60 @@
     }
   }
 
+  // ---------- Forecast chart (Apache ECharts: stacked categories, quota markers) ----------
+  var categoryColors = { closed: "#1f7a4d", commit: "#2f5bb7", best_case: "#7c9be0", pipeline: "#a9b4c2" };
+
+  function drawForecastChart(container) {
+    var source = document.getElementById(container.dataset.forecastChart);
+    if (!source || !window.echarts) return;
+    var data = JSON.parse(source.textContent);
+    var encode = window.echarts.format.encodeHTML;
+    var money = new Intl.NumberFormat("en-US", {
+      style: "currency", currency: data.currency, maximumFractionDigits: 0
+    });
+    // Amounts arrive as decimal strings; numbers are only needed to draw them.
+    var series = data.series.map(function (item) {
+      return {
+        name: item.name, type: "bar", stack: "forecast", barMaxWidth: 56,
+        itemStyle: { color: categoryColors[item.key] },
+        data: item.values.map(Number)
+      };
+    });
+    series.push({
+      name: "Quota", type: "scatter", symbol: "rect", symbolSize: [56, 4], z: 5,
+      itemStyle: { color: "#b42318" },
+      data: data.quota.map(function (value) { return value === null ? "-" : Number(value); })
+    });
+    container.hidden = false;
+    var chart = window.echarts.init(container, null, { renderer: "canvas" });
+    chart.setOption({
+      animationDuration: 300,
+      grid: { left: 16, right: 24, top: 44, bottom: 8, containLabel: true },
+      legend: { top: 0 },
+      tooltip: {
+        trigger: "axis",
+        axisPointer: { type: "shadow" },
+        formatter: function (items) {
+          var lines = [encode(items[0].axisValue)];
+          items.forEach(function (item) {
+            if (typeof item.value !== "number") return;
+            lines.push(item.marker + encode(item.seriesName) + ": " + encode(money.format(item.value)));
+          });
+          return lines.join("<br>");
+        }
+      },
+      xAxis: {
+        type: "category", data: data.names,
+        axisLabel: { interval: 0, rotate: data.names.length > 8 ? 30 : 0 }
+      },
+      yAxis: { type: "value", axisLabel: { formatter: function (value) { return money.format(value); } } },
+      series: series
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+
   function start() {
+    document.querySelectorAll("[data-forecast-chart]").forEach(drawForecastChart);
     document.querySelectorAll("[data-org-chart]").forEach(drawOrgChart);
     document.querySelectorAll("[data-back]").forEach(function (button) {
       if (history.length > 1) button.hidden = false;

@@ -1,0 +1,1 @@
+"""Teams, quotas, exchange rates and the forecast rolled up the team tree."""
