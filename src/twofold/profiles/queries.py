@@ -1,13 +1,20 @@
-"""Reading a person's computed traits back from DuckDB."""
+"""Reading a person's profile: computed traits from DuckDB, the rest from the records."""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
+
+from sqlalchemy.orm import Session
 
 from twofold.core.money import format_amount
 from twofold.core.time import as_utc
 from twofold.events.store import EventStore
+from twofold.identity.queries import identities_of
+from twofold.orders.queries import OrderFilters, list_orders
+from twofold.persons.actions import get_person
+
+LATEST_ORDERS: Final = 5
 
 _STATS = """
 SELECT first_seen, last_seen, events, orders, last_order_at, favourite_category
@@ -71,3 +78,23 @@ def _revenue_out(currency: str, orders: int, revenue: Decimal, last: Any) -> dic
 
 def _moment(value: Any) -> Any:
     return as_utc(value) if value is not None else None
+
+
+def person_profile(session: Session, store: EventStore, person_id: int) -> dict[str, Any]:
+    """A person's profile: who they are, their traits, computed traits, identities and latest
+    orders (NotFound for an unknown person)."""
+    person = get_person(session, person_id)
+    latest, _ = list_orders(
+        store, OrderFilters(person_id=person_id), limit=LATEST_ORDERS, cursor=None
+    )
+    return {
+        "person_id": person.id,
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "emails": person.emails,
+        "phones": person.phones,
+        "traits": person.traits,
+        "computed": computed_traits(store, person_id),
+        "identities": identities_of(session, person_id),
+        "latest_orders": latest,
+    }

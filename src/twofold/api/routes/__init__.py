@@ -10,8 +10,11 @@ from twofold.api.routes import (
     deals,
     events,
     memberships,
+    orders,
     persons,
     pipelines,
+    privacy_requests,
+    profiles,
     sources,
 )
 
@@ -26,5 +29,8 @@ for module in (
     admin,
     sources,
     events,
+    orders,
+    profiles,
+    privacy_requests,
 ):
     api_router.include_router(module.router)
