@@ -168,6 +168,15 @@ def test_orders_from_csv_with_emails(tmp_path: Path, database_url: str, database
     ]
     assert rows[0][4] == rows[2][4] != rows[1][4]
     assert rows[0][4] is not None
+    orders = events_table(
+        home, "SELECT order_id, status, CAST(net AS VARCHAR), person_id FROM orders ORDER BY 1"
+    )
+    assert [order[:3] for order in orders] == [
+        ("1001", "completed", "12.5000"),
+        ("1002", "completed", "3.0000"),
+        ("1003", "completed", "7.2500"),
+    ]
+    assert orders[0][3] == rows[0][4]
     missing_id = tmp_path / "no-id.csv"
     missing_id.write_text("email,total,placed_at\nann@example.com,1,2024-01-01\n")
     refused = run_cli(home, database_url, "import", "orders", str(missing_id))

@@ -16,6 +16,7 @@ from twofold.api.errors import install_error_handlers
 from twofold.api.ingestion import router as ingestion_router
 from twofold.api.limits import BodySizeLimit
 from twofold.api.routes import api_router
+from twofold.api.webhooks import router as webhooks_router
 from twofold.core.settings import Settings
 from twofold.ingest.runtime import Ingestion
 from twofold.store.database import Database, open_database
@@ -66,6 +67,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(api_router)
     app.include_router(ingestion_router)
+    app.include_router(webhooks_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -4,6 +4,122 @@ from __future__ import annotations
 
 from typing import Final
 
+# Orders derived from the ecommerce events (orders/derive.py). Amounts are DECIMAL; a money
+# value is always read with its row's currency.
+ORDER_STATEMENTS: Final = (
+    "CREATE SEQUENCE IF NOT EXISTS order_keys START 1",
+    """
+    CREATE TABLE IF NOT EXISTS orders (
+        order_key BIGINT NOT NULL DEFAULT nextval('order_keys'),
+        source_id BIGINT NOT NULL,
+        order_id VARCHAR NOT NULL,
+        person_id BIGINT,
+        status VARCHAR NOT NULL,
+        total DECIMAL(18, 4),
+        revenue DECIMAL(18, 4),
+        refunded DECIMAL(18, 4) NOT NULL,
+        net DECIMAL(18, 4) NOT NULL,
+        currency VARCHAR NOT NULL,
+        channel VARCHAR,
+        placed_at TIMESTAMP NOT NULL,
+        updated_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (source_id, order_id)
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS order_lines (
+        source_id BIGINT NOT NULL,
+        order_id VARCHAR NOT NULL,
+        line_number INTEGER NOT NULL,
+        product_id VARCHAR,
+        sku VARCHAR,
+        name VARCHAR,
+        category VARCHAR,
+        brand VARCHAR,
+        variant VARCHAR,
+        price DECIMAL(18, 4),
+        quantity INTEGER NOT NULL
+    )
+    """,
+)
+
+# Computed traits per person (profiles/stats.py), kept current load by load.
+PROFILE_STATEMENTS: Final = (
+    """
+    CREATE TABLE IF NOT EXISTS person_stats (
+        person_id BIGINT PRIMARY KEY,
+        first_seen TIMESTAMP NOT NULL,
+        last_seen TIMESTAMP NOT NULL,
+        events BIGINT NOT NULL,
+        orders BIGINT NOT NULL DEFAULT 0,
+        last_order_at TIMESTAMP,
+        favourite_category VARCHAR
+    )
+    """,
+    # ``name`` is the event name of a track call and '' for the other call types.
+    """
+    CREATE TABLE IF NOT EXISTS person_event_counts (
+        person_id BIGINT NOT NULL,
+        type VARCHAR NOT NULL,
+        name VARCHAR NOT NULL,
+        events BIGINT NOT NULL,
+        first_at TIMESTAMP NOT NULL,
+        last_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (person_id, type, name)
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS person_category_counts (
+        person_id BIGINT NOT NULL,
+        category VARCHAR NOT NULL,
+        hits BIGINT NOT NULL,
+        PRIMARY KEY (person_id, category)
+    )
+    """,
+    # Order economics per currency (sums in different currencies are never added up).
+    """
+    CREATE TABLE IF NOT EXISTS person_revenue (
+        person_id BIGINT NOT NULL,
+        currency VARCHAR NOT NULL,
+        orders BIGINT NOT NULL,
+        revenue DECIMAL(38, 4) NOT NULL,
+        last_order_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (person_id, currency)
+    )
+    """,
+)
+
+# Shopify webhook secrets (sealed with the installation key, never stored in clear) and the
+# privacy requests Shopify sends (kept until a person acts on them). See decision 0008.
+SHOPIFY_STATEMENTS: Final = (
+    """
+    CREATE TABLE IF NOT EXISTS source_secrets (
+        source_id BIGINT PRIMARY KEY,
+        sealed VARCHAR NOT NULL,
+        hint VARCHAR NOT NULL,
+        set_at TIMESTAMP NOT NULL
+    )
+    """,
+    "CREATE SEQUENCE IF NOT EXISTS privacy_request_ids START 1",
+    """
+    CREATE TABLE IF NOT EXISTS privacy_requests (
+        request_id BIGINT NOT NULL DEFAULT nextval('privacy_request_ids'),
+        source_id BIGINT NOT NULL,
+        webhook_id VARCHAR NOT NULL,
+        topic VARCHAR NOT NULL,
+        shop_domain VARCHAR,
+        customer_id VARCHAR,
+        email VARCHAR,
+        phone VARCHAR,
+        order_ids VARCHAR[],
+        payload JSON NOT NULL,
+        status VARCHAR NOT NULL,
+        received_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (source_id, webhook_id)
+    )
+    """,
+)
+
 STATEMENTS: Final = (
     "CREATE SEQUENCE IF NOT EXISTS event_ids START 1",
     """
@@ -69,6 +185,20 @@ STATEMENTS: Final = (
         PRIMARY KEY (kind, value)
     )
     """,
+    # Persons whose events were re-assigned by the identity backfill, written in the same
+    # transaction as the backfill; the profile refresh recomputes them and clears the rows.
+    "CREATE TABLE IF NOT EXISTS person_changes (person_id BIGINT NOT NULL)",
+    # Loads whose events are counted in orders and computed traits (see profiles/refresh.py):
+    # written in the same transaction as the counts, so a load is counted exactly once.
+    """
+    CREATE TABLE IF NOT EXISTS derived_loads (
+        load_id BIGINT PRIMARY KEY,
+        derived_at TIMESTAMP NOT NULL
+    )
+    """,
+    *ORDER_STATEMENTS,
+    *PROFILE_STATEMENTS,
+    *SHOPIFY_STATEMENTS,
 )
 
 # How a journal line is read: the typed columns queries use, the rest kept as JSON.

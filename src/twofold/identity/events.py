@@ -7,7 +7,8 @@ load a crash interrupted). Each step is idempotent, so re-running a load is safe
    are resolved in one records-database transaction (persons created, mappings added,
    conflicts recorded);
 2. new mappings are mirrored into DuckDB's ``identity_map`` and the events they concern get
-   their ``person_id`` — including the anonymous history of a visitor who just identified;
+   their ``person_id`` — including the anonymous history of a visitor who just identified
+   (the persons on both sides of every move are noted in ``person_changes``);
 3. persons whose traits changed get the latest value of every trait (latest timestamp wins,
    however late a message arrives).
 """
@@ -79,6 +80,23 @@ UPDATE events SET person_id = m.person_id
 FROM identity_map m
 WHERE m.mapping_id > ? AND m.kind = 'anonymous_id' AND events.anonymous_id = m.value
   AND events.user_id IS NULL AND events.person_id IS DISTINCT FROM m.person_id
+"""
+
+# The persons (before and after) of every event the two backfills below are about to move,
+# so that what is computed per person (profiles/refresh.py) is recomputed for them.
+_RECORD_CHANGES = """
+INSERT INTO person_changes
+SELECT DISTINCT person_id FROM (
+    SELECT unnest([e.person_id, m.person_id]) AS person_id
+    FROM events e JOIN identity_map m ON m.kind = 'user_id' AND e.user_id = m.value
+    WHERE m.mapping_id > $watermark AND e.person_id IS DISTINCT FROM m.person_id
+    UNION ALL
+    SELECT unnest([e.person_id, m.person_id])
+    FROM events e JOIN identity_map m ON m.kind = 'anonymous_id' AND e.anonymous_id = m.value
+    WHERE m.mapping_id > $watermark AND e.user_id IS NULL
+      AND e.person_id IS DISTINCT FROM m.person_id
+)
+WHERE person_id IS NOT NULL
 """
 
 _LATEST_TRAITS = """
@@ -169,6 +187,7 @@ def mirror_mappings(store: EventStore, database: Database) -> int:
                 [value[1] for value in newest.values()],
             ],
         )
+        writer.execute(_RECORD_CHANGES, {"watermark": watermark})
         writer.execute(_BACKFILL_USERS, [watermark])
         writer.execute(_BACKFILL_DEVICES, [watermark])
     return len(newest)

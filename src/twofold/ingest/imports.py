@@ -24,6 +24,7 @@ from twofold.core.time import utcnow
 from twofold.events.store import EventStore
 from twofold.identity.events import resolve_load
 from twofold.ingest.messages import BLOCKED_IDENTIFIERS
+from twofold.profiles.refresh import refresh_after_load
 from twofold.store.database import Database
 
 FileFormat = Literal["jsonl", "csv", "parquet"]
@@ -136,8 +137,9 @@ def import_file(
     report.stored = result.stored
     report.duplicates = result.duplicates
     report.load_id = load_id
-    steps.next("Identities")
+    steps.next("Identities, orders and traits")
     resolve_load(store, database, load_id)
+    refresh_after_load(store, load_id)
     steps.done()
     return report
 

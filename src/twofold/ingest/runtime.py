@@ -1,8 +1,10 @@
 """The running ingestion pipeline of one server: journal → loader thread → event store.
 
 Started and stopped with the app. Requests append to the journal; the loader thread loads
-each closed journal segment into DuckDB (exactly once, see ``events/store.py``), then
-deletes it. On start, segments a crash left behind are loaded before anything new.
+each closed journal segment into DuckDB (exactly once, see ``events/store.py``), ties its
+events to persons (``identity/events.py``), counts them into orders and computed traits
+(``profiles/refresh.py``), then deletes the segment. On start, segments a crash left behind
+are loaded, and interrupted steps finished, before anything new.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from twofold.ingest.inbox import ImportRequest
 from twofold.ingest.journal import FAILED_DIRECTORY, Journal
 from twofold.ingest.messages import MessageRejected
 from twofold.ingest.sources import create_source, find_source, source_for_write_key
+from twofold.profiles.refresh import refresh_after_load, underived_loads
 from twofold.store.database import Database
 
 log = logging.getLogger(__name__)
@@ -248,6 +251,8 @@ class Ingestion:
     def _run(self) -> None:
         for load_id in pending_loads(self.store):
             self._resolve(load_id)
+        for load_id in underived_loads(self.store):
+            self._derive(load_id)
         while True:
             self._wakeup.wait(timeout=0.5)
             self._wakeup.clear()
@@ -278,6 +283,7 @@ class Ingestion:
             else:
                 if not result.already_loaded:
                     self._resolve(result.load_id)
+                self._derive(result.load_id)
                 if self.after_load is not None:
                     self.after_load(result)
                 segment.unlink(missing_ok=True)
@@ -307,6 +313,14 @@ class Ingestion:
         except Exception as error:  # the events are stored; only their persons wait
             self.last_error = error
             log.exception("could not resolve the identities of load %s", load_id)
+
+    def _derive(self, load_id: int) -> None:
+        """Count a load into orders and computed traits; on failure retried at the next start."""
+        try:
+            refresh_after_load(self.store, load_id)
+        except Exception as error:  # the events are stored; only what is derived waits
+            self.last_error = error
+            log.exception("could not derive orders and computed traits of load %s", load_id)
 
 
 class _StatusProgress:

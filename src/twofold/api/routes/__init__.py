@@ -12,8 +12,11 @@ from twofold.api.routes import (
     exchange_rates,
     forecast,
     memberships,
+    orders,
     persons,
     pipelines,
+    privacy_requests,
+    profiles,
     quotas,
     sources,
 )
@@ -32,5 +35,8 @@ for module in (
     admin,
     sources,
     events,
+    orders,
+    profiles,
+    privacy_requests,
 ):
     api_router.include_router(module.router)

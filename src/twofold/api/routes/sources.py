@@ -1,4 +1,4 @@
-"""/api/v1/sources: event sources, their write keys and recent traffic."""
+"""/api/v1/sources: event sources, their write keys, webhook secrets and recent traffic."""
 
 from __future__ import annotations
 
@@ -7,13 +7,15 @@ from datetime import datetime
 from fastapi import APIRouter, Request, status
 from pydantic import Field
 
-from twofold.api.dependencies import ApiUser, DbSession
+from twofold.api.dependencies import ApiUser, AppSettings, DbSession
 from twofold.api.schemas.common import ListOut, OutModel
 from twofold.auth.permissions import ensure_admin
 from twofold.core.inputs import InputModel
 from twofold.events.traffic import SourceTraffic, traffic_by_source
 from twofold.ingest import sources
 from twofold.ingest.runtime import Ingestion
+from twofold.shopify import secrets as webhook_secrets
+from twofold.shopify.secrets import SecretInfo
 from twofold.store.models import Source, SourceKey
 
 router = APIRouter(prefix="/sources", tags=["sources"])
@@ -119,3 +121,53 @@ def revoke_write_key(
     session.flush()
     _ingestion(request).write_keys.forget()
     return key
+
+
+class WebhookSecretSet(InputModel):
+    """The secret Shopify signs this source's webhooks with (the app's client secret, or the
+    key shown under the shop's notification settings)."""
+
+    secret: str = Field(min_length=8, max_length=512)
+
+
+class WebhookSecretOut(OutModel):
+    """A stored webhook secret: only a hint of it is ever shown."""
+
+    source_id: int
+    hint: str
+    set_at: datetime
+
+
+@router.put("/{source_id}/webhook-secret", response_model=WebhookSecretOut)
+def set_webhook_secret(
+    source_id: int,
+    payload: WebhookSecretSet,
+    request: Request,
+    session: DbSession,
+    user: ApiUser,
+    settings: AppSettings,
+) -> SecretInfo:
+    """Store (or replace) the webhook secret of a ``shopify`` source (admins only)."""
+    return webhook_secrets.set_webhook_secret(
+        session,
+        _ingestion(request).store,
+        actor=user,
+        source_id=source_id,
+        secret=payload.secret,
+        installation_key=settings.secret_key,
+    )
+
+
+@router.get("/{source_id}/webhook-secret", response_model=WebhookSecretOut)
+def read_webhook_secret(source_id: int, request: Request, user: ApiUser) -> SecretInfo:
+    """When the source's webhook secret was set, and its last characters (admins only)."""
+    ensure_admin(user)
+    return webhook_secrets.secret_info(_ingestion(request).store, source_id)
+
+
+@router.delete("/{source_id}/webhook-secret", status_code=status.HTTP_204_NO_CONTENT)
+def remove_webhook_secret(source_id: int, request: Request, user: ApiUser) -> None:
+    """Forget the secret; the source's webhooks are refused from now on (admins only)."""
+    webhook_secrets.remove_webhook_secret(
+        _ingestion(request).store, actor=user, source_id=source_id
+    )

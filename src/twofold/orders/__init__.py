@@ -1,0 +1,1 @@
+"""Orders derived from Segment ecommerce events: lifecycle, lines, refunds."""

@@ -1,0 +1,1 @@
+"""Shopify-format webhooks: signatures, secrets, conversion to Segment messages, privacy."""
