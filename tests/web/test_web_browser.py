@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from web_support import Site
 
 from support import PASSWORD
+from twofold.web.pages import shared
 
 pytestmark = pytest.mark.browser
 
@@ -146,4 +147,37 @@ def test_account_page_org_chart_and_search(page: Page, site: Site) -> None:
     expect(page.locator("#field-person_id option")).to_have_text(
         ["—", "Hank Scorpio <hank@globex.com>"]
     )
+    expect(page.locator("#flash")).to_be_empty()
+
+
+def test_account_page_forms_load_when_opened_and_people_are_removed(
+    page: Page, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(shared, "TIMELINE_LENGTH", 2)
+    account = site.crm.benelux_id
+    page.goto(f"/accounts/{account}")
+    # The edit form is fetched when "Edit account" is opened.
+    expect(page.locator("#field-owner_id")).to_have_count(0)
+    page.get_by_text("Edit account").click()
+    name = page.locator("#edit #field-name")
+    expect(name).to_have_value("Globex Benelux")
+    expect(page.locator("#edit #field-owner_id")).to_be_visible()
+    name.fill("Globex BNL")
+    page.locator("#edit").get_by_role("button", name="Save changes").click()
+    expect(page.locator("h1")).to_have_text("Globex BNL")
+    # Older timeline entries come in place of the link.
+    timeline = page.locator(".timeline")
+    expect(timeline.locator(".timeline-entry")).to_have_count(2)
+    timeline.get_by_role("link", name="Show older entries").click()
+    expect(timeline.locator(".timeline-entry")).to_have_count(4)
+    # Removing a person asks first, then the person is gone from the people and the chart.
+    page.get_by_role("link", name="Remove Tim Techno from Globex BNL").click()
+    page.wait_for_url(f"**/accounts/{account}/people/*/remove")
+    expect(page.locator("h1")).to_have_text("Remove Tim Techno from Globex BNL?")
+    page.get_by_role("button", name="Remove Tim Techno").click()
+    page.wait_for_url(f"**/accounts/{account}#people-heading")
+    people = page.locator("section[aria-labelledby=people-heading]")
+    expect(people).to_contain_text("Carla Jonas")
+    expect(people).not_to_contain_text("Tim Techno")
+    expect(page.locator(".timeline")).to_contain_text("Tim Techno removed from Globex BNL")
     expect(page.locator("#flash")).to_be_empty()

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from twofold.web import auth
 from twofold.web.pages import (
+    account_page,
     accounts,
     activities,
     deal_page,
@@ -14,8 +15,24 @@ from twofold.web.pages import (
     people,
     pipeline,
     search,
+    timelines,
 )
 
 web_router = APIRouter(include_in_schema=False)
-for area in (auth, search, pipeline, accounts, memberships, people, deals, deal_page, activities):
+# ``accounts`` (``/accounts/new``, ``/accounts/choices``) comes before ``account_page``
+# (``/accounts/{id}``), which would otherwise take those paths and refuse them as bad ids.
+AREAS = (
+    auth,
+    search,
+    pipeline,
+    accounts,
+    account_page,
+    memberships,
+    people,
+    deals,
+    deal_page,
+    activities,
+    timelines,
+)
+for area in AREAS:
     web_router.include_router(area.router)
