@@ -15,6 +15,7 @@ from twofold import __version__
 from twofold.api.errors import install_error_handlers
 from twofold.api.limits import BodySizeLimit
 from twofold.api.routes import api_router
+from twofold.auth.login_throttle import LoginThrottle
 from twofold.core.settings import Settings
 from twofold.store.database import Database, open_database
 from twofold.store.migrate import upgrade_to_latest
@@ -56,6 +57,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.login_throttle = LoginThrottle()
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(api_router)
