@@ -11,6 +11,7 @@ from twofold.accounts.actions import create_account
 from twofold.accounts.lookups import account_choices, account_names
 from twofold.accounts.queries import AccountFilters, list_accounts
 from twofold.accounts.schemas import AccountCreate
+from twofold.api.dependencies import AppSettings
 from twofold.auth.directory import user_names
 from twofold.core.enums import AccountLifecycle, AccountTier
 from twofold.store.listing import PageRequest
@@ -22,6 +23,7 @@ from twofold.web.custom_fields import (
 )
 from twofold.web.dependencies import DbSession, SubmittedForm, WebFormUser, WebUser
 from twofold.web.forms import FormProblems, FormView, parse_id, schema_input, submitted
+from twofold.web.list_views import list_view, load_page, remember_columns
 from twofold.web.pages.shared import (
     PAGE_SIZE,
     OptionalId,
@@ -57,18 +59,26 @@ router = APIRouter()
 def account_list(
     request: Request,
     session: DbSession,
+    settings: AppSettings,
     _user: WebUser,
     q: str = "",
     cursor: str | None = None,
 ) -> Response:
-    """Accounts by name, filtered by a substring of the name or a domain; cursor-paginated."""
-    page = list_accounts(
-        session,
-        filters=AccountFilters(search=q.strip() or None),
-        page=PageRequest(limit=PAGE_SIZE, cursor=cursor or None),
+    """Accounts by name, filtered by a substring of the name or a domain and by custom fields
+    (``custom.<key>=value``), with the chosen custom fields as columns; cursor-paginated."""
+    view = list_view(request, session, "account", kept={"q": q})
+    view, page, status = load_page(
+        view,
+        lambda: list_accounts(
+            session,
+            filters=AccountFilters(search=q.strip() or None, custom=view.filters),
+            page=PageRequest(limit=PAGE_SIZE, cursor=cursor or None),
+        ),
     )
     owners = user_names(session, (account.owner_id for account in page.items))
-    return render(request, "accounts/list.html", {"page": page, "query": q, "owners": owners})
+    context = {"page": page, "query": q, "owners": owners, "view": view}
+    response = render(request, "accounts/list.html", context, status_code=status)
+    return remember_columns(response, view, secure=settings.secure_cookies)
 
 
 @router.get("/accounts/choices", include_in_schema=False)
