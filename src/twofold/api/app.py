@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -33,6 +34,24 @@ from the record's `ETag`; a stale version answers 412. Errors are
 """
 
 
+_frozen = False
+
+
+def freeze_start_up_objects() -> None:
+    """Move everything alive after start-up (modules, routes, schemas, table metadata: ~200k
+    objects) out of the garbage collector's sight, once per process.
+
+    They live as long as the process, yet every full collection walked them all: ~100 ms on
+    the development VM, landing on whichever request happened to trigger it. Frozen, a full
+    collection only looks at what requests left behind.
+    """
+    global _frozen  # noqa: PLW0603 - once per process, whatever the number of apps
+    if not _frozen:
+        gc.collect()
+        gc.freeze()
+        _frozen = True
+
+
 def create_app(settings: Settings, *, database: Database | None = None) -> FastAPI:
     """Build the app; the database is opened (and migrated) when the app starts."""
 
@@ -42,6 +61,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         handle = database or open_database(settings.database_url)
         upgrade_to_latest(handle)
         app.state.database = handle
+        freeze_start_up_objects()
         try:
             yield
         finally:
