@@ -118,6 +118,13 @@ def test_long_lists_are_cut_with_links_to_the_rest(
     assert f'<a href="/people?account_id={account}">Everyone at Globex Benelux</a>' in people
     deals = page[page.index('id="deals-heading"') : page.index('id="people-heading"')]
     assert f'href="/deals?account_id={account}&amp;status=open"' in deals
+    monkeypatch.setattr(account_page, "PEOPLE_SHOWN", 4)  # exactly everyone: no link
+    monkeypatch.setattr(account_page, "OPEN_DEALS_SHOWN", 2)
+    with site.logged_in() as client:
+        whole = client.get(f"/accounts/{account}").text
+    assert "Everyone at Globex Benelux" not in whole
+    assert "Rita Gone" in whole
+    assert "All open deals of" not in whole
 
 
 def test_older_timeline_entries_are_fetched_on_demand(

@@ -125,7 +125,9 @@ def account_page_response(
     status_code: int = 200,
 ) -> Response:
     """The account page; a refused edit or new-person form is drawn open with its problems."""
-    members = shown_members(session, account.id)
+    members = account_members(session, account.id, limit=PEOPLE_SHOWN + 1)
+    people_truncated = len(members) > PEOPLE_SHOWN
+    members = members[:PEOPLE_SHOWN]
     roots = org_chart(members)
     open_deals = list_deals(
         session,
@@ -139,7 +141,7 @@ def account_page_response(
         "tree": hierarchy_tree(session, account.id),
         "rollup": account_rollup(session, account.id),
         "departments": by_department(members),
-        "people_truncated": len(members) >= PEOPLE_SHOWN,
+        "people_truncated": people_truncated,
         "colleagues": {person.id: person for _membership, person in members},
         "org_roots": roots,
         "org_chart_data": org_chart_series(account.name, roots),
