@@ -1,19 +1,20 @@
-"""Search for one- or two-character needles: a word of the search text starts with the needle.
+"""Search for one- or two-character needles: a word of the search text starts with the needle
+(words are separated by a space or ``. @ - _ ' & + / , ( )``).
 
-No index can answer ``search_text LIKE 'ab%' OR search_text LIKE '% ab%'`` for every needle,
-and how often a needle starts a word varies by orders of magnitude (``ma`` starts a word in one
-row in six, ``xq`` in none), so two samples of the table pick the cheaper of two plans:
+How often a short needle starts a word varies by orders of magnitude (``ma`` starts a word
+in one person in six, ``xq`` in none), so two samples of the table pick the cheaper of two
+plans (docs/decisions/0005-short-search.md):
 
-- **walk**: the condition as a filter on the list's own order (its index), which stops after a
-  page of matches: cheap when the first rows in that order match often;
-- **index**: the candidates from the trigram index, then sorted: cheap when few rows match.
-  PostgreSQL's pg_trgm indexes word starts (``" ab"``), so only matching rows are read. SQLite's
-  FTS5 trigram index finds ``" ab"`` (a word after the first) directly; for the first word it
-  can only look up every trigram ``ab?`` it holds (listed from an ``fts5vocab`` table in the
-  connection's temp schema) and keep those at position 0, which costs as many postings as
-  ``ab`` has occurrences anywhere. FTS5 cannot see search texts shorter than three characters,
-  so on SQLite the index plan misses a record whose whole search text is the needle (or, for
-  one character, ends with a one-letter word); docs/decisions/0005-short-search.md.
+- **walk**: the condition as a filter along the list's own order (its index), which stops
+  after a page of matches: cheap when matches are common;
+- **index**: the candidates from the trigram index, then sorted: cheap when they are rare.
+  PostgreSQL's pg_trgm indexes word starts (``" ab"``) and finds them from one regular
+  expression. SQLite's FTS5 trigram index finds ``" ab"``, ``".ab"``... (words after the
+  first) directly; for a record's first word it looks up every trigram ``ab?`` it holds
+  (listed from an ``fts5vocab`` table in the connection's temp schema) and keeps those at
+  position 0, which reads every occurrence of ``ab``. FTS5 cannot see search texts shorter
+  than three characters, so on SQLite the index plan misses a record whose whole search text
+  is the needle (or, for one character, ends with a one-letter word).
 """
 
 from __future__ import annotations
