@@ -23,6 +23,10 @@ from twofold.demo.words import COMPETITORS, DEPARTMENTS, OBJECTIONS
         ("  Default ", DemoSize(accounts=300, persons=2_000, deals=600, activities=10_000)),
         ("small", DemoSize(accounts=30, persons=200, deals=60, activities=1_000)),
         (
+            "medium",
+            DemoSize(accounts=10_000, persons=100_000, deals=100_000, activities=1_000_000),
+        ),
+        (
             "large",
             DemoSize(accounts=100_000, persons=1_000_000, deals=1_000_000, activities=10_000_000),
         ),

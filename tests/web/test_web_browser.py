@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy import select, update
+from test_web_list_columns import define, set_account_values
 from web_support import Site
 
 from support import PASSWORD
@@ -21,6 +22,7 @@ from twofold.forecasting.quotas import set_quota
 from twofold.forecasting.rates import add_exchange_rate
 from twofold.forecasting.schemas import ExchangeRateCreate, QuotaSet
 from twofold.store.models import Deal, User
+from twofold.web.pages import shared
 
 pytestmark = pytest.mark.browser
 
@@ -200,3 +202,74 @@ def test_forecast_page_chart_pickers_and_a_call(
     artifacts = request.config.rootpath / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
     page.screenshot(path=str(artifacts / f"forecast-{site.backend}.png"), full_page=True)
+
+
+def test_account_page_forms_load_when_opened_and_people_are_removed(
+    page: Page, site: Site, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    monkeypatch.setattr(shared, "TIMELINE_LENGTH", 2)
+    account = site.crm.benelux_id
+    page.goto(f"/accounts/{account}")
+    # The edit form is fetched when "Edit account" is opened.
+    expect(page.locator("#field-owner_id")).to_have_count(0)
+    page.get_by_text("Edit account").click()
+    name = page.locator("#edit #field-name")
+    expect(name).to_have_value("Globex Benelux")
+    expect(page.locator("#edit #field-owner_id")).to_be_visible()
+    page.get_by_text("Add a person").click()
+    expect(page.locator("#add-person #field-person_id")).to_be_visible()
+    artifacts = request.config.rootpath / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    page.screenshot(path=str(artifacts / f"account-forms-{site.backend}.png"), full_page=True)
+    name.fill("Globex BNL")
+    page.locator("#edit").get_by_role("button", name="Save changes").click()
+    expect(page.locator("h1")).to_have_text("Globex BNL")
+    # Older timeline entries come in place of the link.
+    timeline = page.locator(".timeline")
+    expect(timeline.locator(".timeline-entry")).to_have_count(2)
+    timeline.get_by_role("link", name="Show older entries").click()
+    expect(timeline.locator(".timeline-entry")).to_have_count(4)
+    # Removing a person asks first, then the person is gone from the people and the chart.
+    page.get_by_role("link", name="Remove Tim Techno from Globex BNL").click()
+    page.wait_for_url(f"**/accounts/{account}/people/*/remove")
+    expect(page.locator("h1")).to_have_text("Remove Tim Techno from Globex BNL?")
+    page.get_by_role("button", name="Remove Tim Techno").click()
+    page.wait_for_url(f"**/accounts/{account}#people-heading")
+    people = page.locator("section[aria-labelledby=people-heading]")
+    expect(people).to_contain_text("Carla Jonas")
+    expect(people).not_to_contain_text("Tim Techno")
+    expect(page.locator(".timeline")).to_contain_text("Tim Techno removed from Globex BNL")
+    expect(page.locator("#flash")).to_be_empty()
+
+
+def test_lists_show_chosen_custom_columns_and_filter_by_them(
+    page: Page, site: Site, request: pytest.FixtureRequest
+) -> None:
+    define(site, "account")
+    set_account_values(site)
+    page.goto("/accounts")
+    page.get_by_text("Columns and filters").click()
+    page.locator("input[name=columns][value=plan]").check()
+    page.locator("input[name=columns][value=seats]").check()
+    page.select_option("#filter-plan", "Basic")
+    page.get_by_role("button", name="Apply").click()
+    table = page.locator("table.data-table")
+    expect(table.locator("thead th")).to_contain_text(["Name", "Plan", "Seats"])
+    expect(table.locator("tbody tr td:first-child a")).to_have_text(["Globex Benelux", "Initech"])
+    expect(page.locator(".active-filters")).to_have_text("Only where Plan is Basic.")
+    artifacts = request.config.rootpath / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    expect(page.locator("details.list-options")).to_have_attribute("open", "")  # filtered
+    page.screenshot(path=str(artifacts / f"account-list-{site.backend}.png"), full_page=True)
+    # The columns stay when the list is opened again; the filter does not.
+    page.get_by_role("link", name="Accounts", exact=True).click()
+    expect(table.locator("thead th")).to_contain_text(["Name", "Plan", "Seats"])
+    expect(table.locator("tbody tr")).to_have_count(5)
+    expect(page.locator(".active-filters")).to_have_count(0)
+    # Filtering by a date.
+    page.get_by_text("Columns and filters").click()
+    expect(page.locator("#filter-renewal_on")).to_be_visible()
+    page.fill("#filter-renewal_on", "2026-03-01")
+    page.get_by_role("button", name="Apply").click()
+    expect(table.locator("tbody tr td:first-child a")).to_have_text(["Globex Group"])
+    expect(table.locator("tbody tr td").nth(6)).to_have_text("Pro")

@@ -150,7 +150,8 @@ def test_account_edit_form_changes_and_clears_custom_values(site: Site) -> None:
         assert details(page)["Seats"] == "12.5"
         assert details(page)["VIP"] == "No"
         assert details(page)["Renewal date"] == "—"
-        assert 'name="custom.seats" type="number" value="12.5"' in page  # the edit form
+        edit_form = client.get(f"/accounts/{account_id}/edit").text
+        assert 'name="custom.seats" type="number" value="12.5"' in edit_form
         with site.database.transaction() as session:
             account = get_account(session, account_id)
             version = account.version

@@ -121,7 +121,7 @@ def test_edit_forms_refuse_stale_versions_and_foreign_records(site: Site) -> Non
     account = f"/accounts/{site.crm.benelux_id}"
     with site.logged_in() as client:
         token = csrf_token(client)
-        page = client.get(account).text
+        page = client.get(f"{account}/edit").text
         version = re.search(r'name="version" value="(\d+)"', page).group(1)
         saved = client.post(
             account,

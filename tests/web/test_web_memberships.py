@@ -90,3 +90,58 @@ def test_membership_forms_need_csrf_rights_and_the_right_account(site: Site) -> 
         refused = viewer.post(edit_path, data={"csrf_token": csrf_token(viewer), "title": "X"})
         assert refused.status_code == 403
     assert membership_of(site, crm.cto_id).title == "Head of IT"
+
+
+def test_a_membership_is_removed_after_confirmation(site: Site) -> None:
+    crm = site.crm
+    cfo = membership_of(site, crm.cfo_id)  # Rita Gone (a leaver) reported to Carla
+    remove_path = f"/accounts/{crm.benelux_id}/people/{cfo.id}/remove"
+    with site.logged_in() as client:
+        account_page = client.get(f"/accounts/{crm.benelux_id}").text
+        assert f'href="{remove_path}"' in account_page
+        confirm = client.get(remove_path)
+        assert confirm.status_code == 200
+        assert "<h1>Remove Carla Jonas from Globex Benelux?</h1>" in confirm.text
+        assert f'action="{remove_path}"' in confirm.text
+        assert 'name="csrf_token"' in confirm.text
+        assert membership_of(site, crm.cfo_id).id == cfo.id  # asking changes nothing
+        removed = client.post(remove_path, data={"csrf_token": csrf_token(client)})
+        assert removed.status_code == 303
+        assert removed.headers["location"] == f"/accounts/{crm.benelux_id}#people-heading"
+        page = client.get(f"/accounts/{crm.benelux_id}").text
+        person_page = client.get(f"/people/{crm.cfo_id}").text
+        again = client.get(remove_path)
+        assert again.status_code == 404
+    people = page[page.index('id="people-heading"') : page.index('id="timeline-heading"')]
+    assert "Carla Jonas" not in people
+    assert "Carla Jonas removed from Globex Benelux" in page  # the account's timeline
+    assert "Carla Jonas removed from Globex Benelux" in person_page
+    with site.database.transaction() as session:
+        remaining = {m.person_id: m for m in session.scalars(select(Membership))}
+    assert crm.cfo_id not in remaining
+    assert remaining[crm.leaver_id].reports_to_id is None  # no line to someone not there
+
+
+def test_removing_a_membership_needs_csrf_rights_and_the_right_account(site: Site) -> None:
+    crm = site.crm
+    cto = membership_of(site, crm.cto_id)
+    remove_path = f"/accounts/{crm.benelux_id}/people/{cto.id}/remove"
+    with site.logged_in() as client:
+        assert client.post(remove_path, data={}).status_code == 403
+        assert client.post(remove_path, data={"csrf_token": "forged"}).status_code == 403
+        token = csrf_token(client)
+        elsewhere = f"/accounts/{crm.group_id}/people/{cto.id}/remove"
+        assert client.get(elsewhere).status_code == 404
+        assert client.post(elsewhere, data={"csrf_token": token}).status_code == 404
+        bad_id = f"/accounts/{crm.benelux_id}/people/abc/remove"
+        assert client.post(bad_id, data={"csrf_token": token}).status_code == 422
+    with site.logged_in(crm.viewer_email) as viewer:
+        refused = viewer.post(remove_path, data={"csrf_token": csrf_token(viewer)})
+        assert refused.status_code == 403
+    with site.logged_in(crm.rep_email) as rep:  # reps change only the accounts they own
+        refused = rep.post(remove_path, data={"csrf_token": csrf_token(rep)})
+        assert refused.status_code == 403
+        assert "You can only change accounts you own" in refused.text
+    with site.client() as anonymous:
+        assert anonymous.post(remove_path, data={}).status_code == 303  # to the login page
+    assert membership_of(site, crm.cto_id).id == cto.id

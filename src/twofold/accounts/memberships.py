@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from twofold.accounts.actions import get_account
 from twofold.auth.permissions import ensure_can_edit
@@ -114,15 +114,30 @@ def update_membership(
 
 
 def remove_membership(session: Session, *, actor: User, membership: Membership) -> None:
-    """Delete a membership entered by mistake (people who left keep theirs, with ``ended_on``)."""
+    """Delete a membership entered by mistake (people who left keep theirs, with ``ended_on``).
+
+    Colleagues who reported to the person at this account then report to nobody there: a
+    reporting line must stay inside the account.
+    """
     account = get_account(session, membership.account_id)
     ensure_can_edit(actor, account.owner_id, record="account")
+    person = session.get(Person, membership.person_id)
+    name = display_name(person) if person else f"Person {membership.person_id}"
+    reports = session.scalars(
+        select(Membership).where(
+            Membership.account_id == account.id,
+            Membership.reports_to_id == membership.person_id,
+        )
+    ).all()
+    for report in reports:
+        report.reports_to_id = None
     append_to_timelines(
         session,
         actor=actor,
         records=[(RecordType.ACCOUNT, account.id), (RecordType.PERSON, membership.person_id)],
         kind=kinds.MEMBERSHIP_REMOVED,
-        summary=f"Membership at {account.name} removed",
+        summary=f"{name} removed from {account.name}",
+        changes={"reports_cleared": len(reports)} if reports else None,
     )
     session.delete(membership)
     session.flush()
@@ -178,13 +193,25 @@ def _ensure_no_reporting_loop(
         )
 
 
-def account_members(session: Session, account_id: int) -> list[tuple[Membership, Person]]:
-    """Everyone at an account (leavers included), by department then name."""
+def account_members(
+    session: Session, account_id: int, *, limit: int | None = None
+) -> list[tuple[Membership, Person]]:
+    """Everyone at an account, current people before leavers, then by department and name;
+    the first ``limit`` of them when given. The persons carry their names only (pages show
+    names; loading every person's emails, phones and traits would cost more than the query)."""
     query = (
         select(Membership, Person)
         .join(Person, Person.id == Membership.person_id)
+        .options(load_only(Person.first_name, Person.last_name, Person.primary_email))
         .where(Membership.account_id == account_id)
-        .order_by(Membership.department, Person.last_name, Person.first_name)
+        .order_by(
+            Membership.ended_on.is_not(None),
+            Membership.department,
+            Person.last_name,
+            Person.first_name,
+            Person.id,
+        )
+        .limit(limit)
     )
     return [(row[0], row[1]) for row in session.execute(query)]
 

@@ -77,7 +77,9 @@ def serve(
 @app.command()
 def demo(
     port: Annotated[int | None, typer.Option(help="port to listen on")] = None,
-    size: Annotated[str, typer.Option(help="default, small, large, scale=N or counts")] = "default",
+    size: Annotated[
+        str, typer.Option(help="small, default, medium, large, scale=N or counts")
+    ] = "default",
     serve_after: Annotated[
         bool, typer.Option("--serve/--no-serve", help="serve afterwards")
     ] = True,

@@ -14,5 +14,9 @@ def search_text(*parts: str | None) -> str:
 
 def search_needle(query: str) -> str:
     """Normalise a search query the same way as the haystack, with LIKE wildcards escaped."""
-    folded = search_text(query.strip())
-    return folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escape_like(search_text(query.strip()))
+
+
+def escape_like(text: str) -> str:
+    """``text`` with the LIKE wildcards (and the escape character ``\\``) escaped."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

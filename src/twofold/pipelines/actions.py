@@ -68,6 +68,16 @@ def pipeline_stages(session: Session, pipeline_id: int) -> list[Stage]:
     return list(session.scalars(query))
 
 
+def all_stages(session: Session) -> list[Stage]:
+    """Every stage of every pipeline, pipelines in display order, each one's stages in order."""
+    query = (
+        select(Stage)
+        .join(Pipeline, Pipeline.id == Stage.pipeline_id)
+        .order_by(Pipeline.position, Pipeline.id, Stage.position, Stage.id)
+    )
+    return list(session.scalars(query))
+
+
 def create_pipeline(session: Session, *, actor: User, data: PipelineCreate) -> Pipeline:
     """Add a pipeline with its stages."""
     ensure_manager(actor)

@@ -29,7 +29,8 @@ class SearchResults:
 
 
 def global_search(session: Session, query: str, *, limit: int = RESULTS_PER_KIND) -> SearchResults:
-    """Substring search (case- and accent-insensitive) over accounts, persons and deals."""
+    """Search (a substring, or a word prefix for one or two characters; case- and
+    accent-insensitive) over accounts, persons and deals."""
     results = SearchResults(query=query.strip())
     if not results.query:
         return results

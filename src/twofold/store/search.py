@@ -1,20 +1,23 @@
-"""Substring search over the normalised ``search_text`` column.
+"""Search over the normalised ``search_text`` column (name, emails and domains, lower-cased and
+accent-folded): a substring for needles of three or more characters, a word prefix for shorter
+ones (``store/word_prefix.py``; docs/decisions/0005-short-search.md).
 
 PostgreSQL answers ``LIKE '%needle%'`` from a trigram GIN index (pg_trgm). SQLite cannot, so
-each searchable table has an FTS5 ``trigram`` index beside it (``<table>_search``, kept in
-step by triggers; migration 0003) and needles of three or more characters go through it.
-Shorter needles scan, on both databases: a trigram index cannot help them.
+each searchable table has an FTS5 ``trigram`` index beside it (``<table>_search``, kept in step
+by triggers; migration 0003) and substrings are looked up there.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, literal_column, select, table
+from sqlalchemy import ColumnElement, true
 from sqlalchemy.orm import Session
 
 from twofold.core.errors import ValidationFailed
-from twofold.core.text import search_needle, search_text
+from twofold.core.text import escape_like, search_text
+from twofold.store.fts import fts_rowids, phrase
+from twofold.store.word_prefix import starts_a_word
 
 MAX_QUERY_LENGTH = 200
 SEARCHABLE_TABLES = ("accounts", "persons", "deals")
@@ -32,20 +35,19 @@ def is_modelled(name: str | None, kind: str, _parent: object = None) -> bool:
 
 
 def matches_search(session: Session, model: Any, query: str) -> ColumnElement[bool]:
-    """Rows of ``model`` whose search text contains ``query`` (case- and accent-insensitive)."""
+    """Rows of ``model`` whose search text contains ``query`` (three or more characters) or
+    has a word starting with it (one or two); case- and accent-insensitive."""
     if len(query) > MAX_QUERY_LENGTH:
         raise ValidationFailed.on("search", f"at most {MAX_QUERY_LENGTH} characters")
     folded = search_text(query.strip())
-    name = model.__tablename__
-    if session.get_bind().dialect.name == "sqlite" and len(folded) >= TRIGRAM:
-        index = f"{name}_search"
-        phrase = '"' + folded.replace('"', '""') + '"'
-        matching: Select[Any] = (
-            select(literal_column("rowid"))
-            .select_from(table(index))
-            .where(literal_column(index).op("MATCH")(phrase))
+    if not folded:
+        return true()
+    if len(folded) < TRIGRAM:
+        return starts_a_word(session, model, folded)
+    if session.get_bind().dialect.name == "sqlite":
+        contains: ColumnElement[bool] = model.id.in_(
+            fts_rowids(model.__tablename__, phrase(folded))
         )
-        condition: ColumnElement[bool] = model.id.in_(matching)
-        return condition
-    like: ColumnElement[bool] = model.search_text.like(f"%{search_needle(query)}%", escape="\\")
+        return contains
+    like: ColumnElement[bool] = model.search_text.like(f"%{escape_like(folded)}%", escape="\\")
     return like

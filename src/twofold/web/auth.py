@@ -2,7 +2,9 @@
 
 The session cookie is HttpOnly and SameSite=Lax (Secure when ``secure_cookies``). The login
 form itself is protected against login CSRF with a double-submit cookie, since there is no
-session yet whose token it could carry.
+session yet whose token it could carry. Failed logins are limited per email and per client
+address (``auth.login_throttle``): over the limit the answer is 429 with ``Retry-After``,
+before the password is looked at.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from twofold.api.dependencies import AppSettings
 from twofold.auth.credentials import (
@@ -19,6 +21,7 @@ from twofold.auth.credentials import (
     start_web_session,
     web_session_for_token,
 )
+from twofold.auth.login_throttle import LoginThrottle
 from twofold.auth.tokens import new_secret, same_secret
 from twofold.auth.users import authenticate
 from twofold.web.dependencies import (
@@ -68,8 +71,15 @@ def log_in(
             message="The login form had expired. Please log in again.",
             status_code=403,
         )
+    throttle, address = login_throttle(request), client_address(request)
+    wait = throttle.retry_after(email=email, address=address)
+    if wait is not None:
+        return _too_many_attempts(
+            request, wait, secure=settings.secure_cookies, next_path=next_path, email=email
+        )
     user = authenticate(session, email=email, password=form_text(form, "password"))
     if user is None:
+        throttle.failed(email=email, address=address)
         return _login_form(
             request,
             secure=settings.secure_cookies,
@@ -78,6 +88,7 @@ def log_in(
             message="Wrong email or password.",
             status_code=401,
         )
+    throttle.succeeded(email=email)
     started = start_web_session(session, user=user)
     response = RedirectResponse(_safe_next(next_path), status_code=303)
     response.set_cookie(
@@ -99,6 +110,39 @@ def log_out(request: Request, session: DbSession, _user: WebFormUser) -> Respons
     end_web_session(session, request.cookies.get(SESSION_COOKIE, ""))
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def login_throttle(request: Request) -> LoginThrottle:
+    """The app's failed-login counts (one per process, see ``create_app``)."""
+    throttle: LoginThrottle = request.app.state.login_throttle
+    return throttle
+
+
+def client_address(request: Request) -> str:
+    """The client's IP address (uvicorn takes it from ``X-Forwarded-For`` only when the
+    connection comes from a trusted proxy, ``--forwarded-allow-ips``)."""
+    return request.client.host if request.client else "unknown"
+
+
+def _too_many_attempts(
+    request: Request, wait: int, *, secure: bool, next_path: str, email: str
+) -> Response:
+    """429 with ``Retry-After``: the login form with the message, or JSON if asked for."""
+    minutes = max(1, round(wait / 60))
+    message = (
+        "Too many failed logins for this email or from this address. "
+        f"Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+    )
+    headers = {"Retry-After": str(wait)}
+    accept = request.headers.get("accept", "")
+    if "application/json" in accept and "text/html" not in accept:
+        body = {"error": {"code": "rate_limited", "message": message}}
+        return JSONResponse(body, status_code=429, headers=headers)
+    response = _login_form(
+        request, secure=secure, next_path=next_path, email=email, message=message, status_code=429
+    )
+    response.headers.update(headers)
     return response
 
 

@@ -37,8 +37,12 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 
+# Templates are compiled once per process and cached (they only change with an upgrade, which
+# restarts the process), so rendering never checks the files again.
 environment = jinja2.Environment(
     loader=jinja2.FileSystemLoader(HERE / "templates"),
+    auto_reload=False,
+    cache_size=-1,
     autoescape=True,
     trim_blocks=True,
     lstrip_blocks=True,

@@ -12,7 +12,7 @@ from twofold.accounts import actions, hierarchy
 from twofold.accounts.queries import AccountFilters, list_accounts
 from twofold.accounts.schemas import AccountCreate, AccountUpdate
 from twofold.api.dependencies import ApiUser, DbSession, ExpectedVersion
-from twofold.api.routes.support import CustomFilters, Paging, set_etag
+from twofold.api.routes.support import SEARCH_HELP, CustomFilters, Paging, set_etag
 from twofold.api.schemas.common import ListOut, TimelineEntryOut
 from twofold.api.schemas.records import AccountOut
 from twofold.core.enums import AccountLifecycle, AccountTier, RecordType
@@ -45,7 +45,9 @@ def list_(
     session: DbSession,
     paging: Paging,
     custom: CustomFilters,
-    search: Annotated[str | None, Query(description="substring of name or domain")] = None,
+    search: Annotated[
+        str | None, Query(description=SEARCH_HELP.format(fields="name or domain"))
+    ] = None,
     owner_id: int | None = None,
     parent_id: int | None = None,
     industry: str | None = None,

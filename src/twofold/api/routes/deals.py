@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from twofold.api.dependencies import ApiUser, DbSession, ExpectedVersion
-from twofold.api.routes.support import CustomFilters, Paging, set_etag
+from twofold.api.routes.support import SEARCH_HELP, CustomFilters, Paging, set_etag
 from twofold.api.schemas.common import ListOut, TimelineEntryOut
 from twofold.api.schemas.records import (
     DealOut,
@@ -57,7 +57,9 @@ def list_(
     session: DbSession,
     paging: Paging,
     custom: CustomFilters,
-    search: Annotated[str | None, Query(description="substring of the deal name")] = None,
+    search: Annotated[
+        str | None, Query(description=SEARCH_HELP.format(fields="the deal name"))
+    ] = None,
     owner_id: int | None = None,
     account_id: int | None = None,
     person_id: int | None = None,

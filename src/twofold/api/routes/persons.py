@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Response, status
 from twofold.accounts.memberships import person_accounts
 from twofold.api.dependencies import ApiUser, DbSession, ExpectedVersion
 from twofold.api.routes.memberships import membership_out
-from twofold.api.routes.support import CustomFilters, Paging, set_etag
+from twofold.api.routes.support import SEARCH_HELP, CustomFilters, Paging, set_etag
 from twofold.api.schemas.common import ListOut, TimelineEntryOut
 from twofold.api.schemas.records import MembershipOut, PersonOut
 from twofold.core.enums import LifecycleStage, RecordType
@@ -27,7 +27,9 @@ def list_(
     session: DbSession,
     paging: Paging,
     custom: CustomFilters,
-    search: Annotated[str | None, Query(description="substring of name or email")] = None,
+    search: Annotated[
+        str | None, Query(description=SEARCH_HELP.format(fields="name or email"))
+    ] = None,
     owner_id: int | None = None,
     account_id: int | None = None,
     lifecycle_stage: LifecycleStage | None = None,

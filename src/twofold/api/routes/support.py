@@ -8,6 +8,11 @@ from fastapi import Depends, Query, Request, Response
 
 from twofold.store.listing import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 
+SEARCH_HELP = (
+    "a substring of {fields} (case and accents ignored); one or two characters match the "
+    "start of a word instead"
+)
+
 
 def page_request(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")] = DEFAULT_LIMIT,

@@ -8,8 +8,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from twofold.accounts.actions import get_account
 from twofold.accounts.lookups import account_choices, account_names
+from twofold.api.dependencies import AppSettings
 from twofold.auth.directory import user_names
+from twofold.core.enums import StageKind
 from twofold.core.errors import NotFound
 from twofold.deals.actions import DEFAULT_CURRENCY, create_deal
 from twofold.deals.queries import DealFilters, list_deals
@@ -20,6 +23,7 @@ from twofold.store.models import Deal
 from twofold.web.custom_fields import custom_context, custom_fields, custom_input
 from twofold.web.dependencies import DbSession, SubmittedForm, WebFormUser, WebUser, form_text
 from twofold.web.forms import FormProblems, FormView, parse_id, schema_input, submitted
+from twofold.web.list_views import list_view, load_page, remember_columns
 from twofold.web.pages.shared import (
     PAGE_SIZE,
     OptionalId,
@@ -50,24 +54,43 @@ router = APIRouter()
 def deal_list(
     request: Request,
     session: DbSession,
+    settings: AppSettings,
     _user: WebUser,
     q: str = "",
     cursor: str | None = None,
+    account_id: OptionalId = None,
+    status: StageKind | None = None,
 ) -> Response:
-    """Deals, most recently changed first, filtered by a substring of the name."""
-    page = list_deals(
-        session,
-        filters=DealFilters(search=q.strip() or None),
-        page=PageRequest(limit=PAGE_SIZE, cursor=cursor or None),
+    """Deals, most recently changed first, filtered by a substring of the name, by account, by
+    status (open, won, lost) and by custom fields, with the chosen custom fields as columns."""
+    account = get_account(session, account_id) if account_id is not None else None
+    kept = {"q": q, "account_id": as_text(account_id), "status": status.value if status else ""}
+    view = list_view(request, session, "deal", kept=kept)
+    view, page, answer = load_page(
+        view,
+        lambda: list_deals(
+            session,
+            filters=DealFilters(
+                search=q.strip() or None,
+                account_id=account_id,
+                status=status.value if status else None,
+                custom=view.filters,
+            ),
+            page=PageRequest(limit=PAGE_SIZE, cursor=cursor or None),
+        ),
     )
     context = {
         "page": page,
         "query": q,
+        "view": view,
+        "account": account,
+        "status": status.value if status else "",
         "stages": stage_index(session),
         "users": user_names(session, (deal.owner_id for deal in page.items)),
         "accounts": account_names(session, (deal.account_id for deal in page.items)),
     }
-    return render(request, "deals/list.html", context)
+    response = render(request, "deals/list.html", context, status_code=answer)
+    return remember_columns(response, view, secure=settings.secure_cookies)
 
 
 @router.get("/deals/new", include_in_schema=False)

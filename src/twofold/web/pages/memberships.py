@@ -1,5 +1,6 @@
-"""People at an account: putting a person there, and changing their membership (title,
-department, reporting line, buying roles, dates; ``ended_on`` marks a leaver)."""
+"""People at an account: putting a person there, changing their membership (title, department,
+reporting line, buying roles, dates; ``ended_on`` marks a leaver), and removing a membership
+entered by mistake (after a confirmation page)."""
 
 from __future__ import annotations
 
@@ -15,14 +16,20 @@ from twofold.accounts.memberships import (
     account_members,
     add_membership,
     get_membership,
+    remove_membership,
     update_membership,
 )
 from twofold.core.errors import NotFound
-from twofold.persons.actions import display_name
+from twofold.persons.actions import display_name, get_person
 from twofold.store.models import Account, Membership
-from twofold.web.dependencies import DbSession, SubmittedForm, WebFormUser, WebUser
+from twofold.web.dependencies import DbSession, SubmittedForm, WebFormUser, WebUser, is_htmx
 from twofold.web.forms import FormProblems, FormView, schema_input, submitted
-from twofold.web.pages.accounts import BUYING_ROLES, account_page_response
+from twofold.web.pages.account_page import (
+    BUYING_ROLES,
+    account_page_response,
+    person_form_context,
+    shown_members,
+)
 from twofold.web.pages.shared import RecordId, as_text, expected_version, see_other
 from twofold.web.templating import render
 
@@ -30,6 +37,18 @@ MEMBERSHIP_FIELDS = ("person_id", "title", "department", "reports_to_id", "start
 EDIT_FIELDS = ("title", "department", "reports_to_id", "started_on", "ended_on")
 
 router = APIRouter()
+
+
+@router.get("/accounts/{account_id}/people/new", include_in_schema=False)
+def new_membership_form(
+    request: Request, session: DbSession, _user: WebUser, account_id: RecordId
+) -> Response:
+    """The "add a person" form: a fragment for the account page (HTMX), else a whole page."""
+    account = get_account(session, account_id)
+    members = shown_members(session, account.id)
+    context = {"account": account, **person_form_context(session, FormView(), members)}
+    template = "accounts/_person_form.html" if is_htmx(request) else "accounts/add_person.html"
+    return render(request, template, context)
 
 
 @router.post("/accounts/{account_id}/people", include_in_schema=False)
@@ -104,6 +123,36 @@ def update_membership_from_form(
         return _membership_form(
             request, session, account, membership, edit_form, status_code=problems.status
         )
+    return see_other(f"/accounts/{account.id}#people-heading")
+
+
+@router.get("/accounts/{account_id}/people/{membership_id}/remove", include_in_schema=False)
+def remove_membership_page(
+    request: Request,
+    session: DbSession,
+    _user: WebUser,
+    account_id: RecordId,
+    membership_id: RecordId,
+) -> Response:
+    """Ask before removing a membership (and suggest "Left on" for people who left)."""
+    account = get_account(session, account_id)
+    membership = _membership_at(session, account, membership_id)
+    person = get_person(session, membership.person_id)
+    context = {"account": account, "membership": membership, "person": person}
+    return render(request, "accounts/remove_membership.html", context)
+
+
+@router.post("/accounts/{account_id}/people/{membership_id}/remove", include_in_schema=False)
+def remove_membership_from_form(
+    session: DbSession,
+    user: WebFormUser,
+    account_id: RecordId,
+    membership_id: RecordId,
+) -> Response:
+    """Remove the membership, then back to the account's people."""
+    account = get_account(session, account_id)
+    membership = _membership_at(session, account, membership_id)
+    remove_membership(session, actor=user, membership=membership)
     return see_other(f"/accounts/{account.id}#people-heading")
 
 

@@ -6,7 +6,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from twofold.accounts.actions import get_account
 from twofold.accounts.memberships import person_accounts
+from twofold.api.dependencies import AppSettings
 from twofold.auth.directory import user_names
 from twofold.core.enums import LifecycleStage, RecordType
 from twofold.deals.participation import person_deals
@@ -25,8 +27,10 @@ from twofold.web.custom_fields import (
 )
 from twofold.web.dependencies import DbSession, SubmittedForm, WebFormUser, WebUser
 from twofold.web.forms import FormProblems, FormView, parse_id, schema_input, submitted
+from twofold.web.list_views import list_view, load_page, remember_columns
 from twofold.web.pages.shared import (
     PAGE_SIZE,
+    OptionalId,
     RecordId,
     as_text,
     expected_version,
@@ -59,18 +63,30 @@ router = APIRouter()
 def people_list(
     request: Request,
     session: DbSession,
+    settings: AppSettings,
     _user: WebUser,
     q: str = "",
     cursor: str | None = None,
+    account_id: OptionalId = None,
 ) -> Response:
-    """People by last name, filtered by a substring of the name or an email; cursor-paginated."""
-    page = list_persons(
-        session,
-        filters=PersonFilters(search=q.strip() or None),
-        page=PageRequest(limit=PAGE_SIZE, cursor=cursor or None),
+    """People by last name, filtered by a substring of the name or an email, by account and by
+    custom fields, with the chosen custom fields as columns; cursor-paginated."""
+    account = get_account(session, account_id) if account_id is not None else None
+    view = list_view(request, session, "person", kept={"q": q, "account_id": as_text(account_id)})
+    view, page, status = load_page(
+        view,
+        lambda: list_persons(
+            session,
+            filters=PersonFilters(
+                search=q.strip() or None, account_id=account_id, custom=view.filters
+            ),
+            page=PageRequest(limit=PAGE_SIZE, cursor=cursor or None),
+        ),
     )
     owners = user_names(session, (person.owner_id for person in page.items))
-    return render(request, "people/list.html", {"page": page, "query": q, "owners": owners})
+    context = {"page": page, "query": q, "owners": owners, "view": view, "account": account}
+    response = render(request, "people/list.html", context, status_code=status)
+    return remember_columns(response, view, secure=settings.secure_cookies)
 
 
 @router.get("/people/choices", include_in_schema=False)

@@ -16,13 +16,13 @@ from starlette.datastructures import FormData
 from twofold.auth.directory import active_users, user_names
 from twofold.core.enums import RecordType
 from twofold.core.money import format_amount
-from twofold.pipelines.actions import list_pipelines, pipeline_stages
+from twofold.pipelines.actions import all_stages, list_pipelines, pipeline_stages
 from twofold.store.models import Pipeline, Stage, TimelineEntry
 from twofold.timeline.entries import read_timeline
 from twofold.web.dependencies import form_text
 from twofold.web.forms import MAX_ID
 
-TIMELINE_LENGTH = 50
+TIMELINE_LENGTH = 25
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]
 OptionalId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 PAGE_SIZE = 50
@@ -35,11 +35,7 @@ def see_other(url: str) -> RedirectResponse:
 
 def stage_index(session: Session) -> dict[int, Stage]:
     """Every stage of every pipeline by id (there are only ever a few dozen)."""
-    return {
-        stage.id: stage
-        for pipeline in list_pipelines(session)
-        for stage in pipeline_stages(session, pipeline.id)
-    }
+    return {stage.id: stage for stage in all_stages(session)}
 
 
 def pipelines_with_stages(session: Session) -> list[tuple[Pipeline, list[Stage]]]:
@@ -56,16 +52,31 @@ def owner_choices(session: Session) -> list[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class TimelineView:
-    """A record's newest timeline entries with the names of who made them."""
+    """A page of a record's timeline (newest first) with the names of who made the entries,
+    and where the older entries are (``None`` when these are the oldest)."""
 
     entries: list[TimelineEntry]
     actors: dict[int, str]
+    older_path: str | None = None
 
 
-def timeline_view(session: Session, record_type: RecordType, record_id: int) -> TimelineView:
-    """The newest entries of a record's timeline, newest first."""
-    entries = read_timeline(session, record=(record_type, record_id), limit=TIMELINE_LENGTH)
-    return TimelineView(entries=entries, actors=user_names(session, (e.actor_id for e in entries)))
+def timeline_view(
+    session: Session, record_type: RecordType, record_id: int, *, before_id: int | None = None
+) -> TimelineView:
+    """The newest ``TIMELINE_LENGTH`` entries of a record's timeline (older than
+    ``before_id`` when given), newest first."""
+    entries = read_timeline(
+        session,
+        record=(record_type, record_id),
+        limit=TIMELINE_LENGTH + 1,
+        before_id=before_id,
+    )
+    older_path = None
+    if len(entries) > TIMELINE_LENGTH:
+        entries = entries[:TIMELINE_LENGTH]
+        older_path = f"/timeline/{record_type.value}/{record_id}?before={entries[-1].id}"
+    actors = user_names(session, (entry.actor_id for entry in entries))
+    return TimelineView(entries=entries, actors=actors, older_path=older_path)
 
 
 def as_text(value: object) -> str:
