@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +21,12 @@ import orjson
 from twofold.core.settings import Settings
 from twofold.core.time import utcnow
 from twofold.events.store import EventStore, LoadResult
-from twofold.identity.events import pending_loads, resolve_load
+from twofold.identity.events import mirror_mappings, pending_loads, resolve_load
 from twofold.ingest.journal import FAILED_DIRECTORY, Journal
 from twofold.ingest.messages import MessageRejected
 from twofold.ingest.sources import source_for_write_key
+from twofold.persons.erasure import settle_pending_erasures
+from twofold.persons.stores import PersonStores
 from twofold.store.database import Database
 
 log = logging.getLogger(__name__)
@@ -75,6 +77,8 @@ class RecentRejections:
         self._lock = threading.Lock()
 
     def note(self, source_id: int, message: object, problem: MessageRejected) -> None:
+        if isinstance(message, dict) and "writeKey" in message:  # a secret, never shown
+            message = {key: value for key, value in message.items() if key != "writeKey"}
         try:
             shown = orjson.dumps(message)[:MAX_SHOWN_BYTES].decode(errors="replace")
         except orjson.JSONEncodeError:
@@ -96,6 +100,28 @@ class RecentRejections:
         chosen = [item for item in reversed(items) if source_id in {None, item["source_id"]}]
         return chosen[:limit]
 
+    def forget(self, values: Collection[str]) -> int:
+        """Drop the kept messages that mention any of ``values`` (an erased person's
+        identifiers); how many were dropped."""
+        needles = [needle for value in values if value for needle in _as_shown(value)]
+        if not needles:
+            return 0
+        with self._lock:
+            kept = [
+                item
+                for item in self._items
+                if not any(needle in item["payload"] for needle in needles)
+            ]
+            dropped = len(self._items) - len(kept)
+            self._items.clear()
+            self._items.extend(kept)
+        return dropped
+
+
+def _as_shown(value: str) -> set[str]:
+    """``value`` as it may appear in a kept payload: raw, and JSON-escaped."""
+    return {value, orjson.dumps(value).decode()[1:-1]}
+
 
 class Ingestion:
     """Journal, event store and the loader thread between them."""
@@ -115,6 +141,9 @@ class Ingestion:
         self.database = database
         self.write_keys = WriteKeys(database)
         self.rejections = RecentRejections()
+        self.person_stores = PersonStores(
+            database, self.store, forget_in_memory=self.rejections.forget
+        )
         self.after_load = after_load
         self._wakeup = threading.Event()
         self._stopping = False
@@ -159,6 +188,7 @@ class Ingestion:
         self._wakeup.set()
 
     def _run(self) -> None:
+        self._settle_identity_work()
         for load_id in pending_loads(self.store):
             self._resolve(load_id)
         while True:
@@ -202,10 +232,22 @@ class Ingestion:
         time.sleep(RETRY_SECONDS)
         self._wakeup.set()
 
+    def _settle_identity_work(self) -> None:
+        """Finish what a stopped process left: erasures between their two halves, and
+        mappings (a merge's new versions) not yet mirrored into the event store."""
+        try:
+            settle_pending_erasures(self.person_stores)
+            with self.person_stores.lock:
+                mirror_mappings(self.store, self.database)
+        except Exception as error:  # ingestion must keep running; retried at the next start
+            self.last_error = error
+            log.exception("could not settle pending identity work")
+
     def _resolve(self, load_id: int) -> None:
         """Tie a load's events to persons; on failure the load is retried at the next start."""
         try:
-            resolve_load(self.store, self.database, load_id)
+            with self.person_stores.lock:  # never between the halves of a merge or an erasure
+                resolve_load(self.store, self.database, load_id)
         except Exception as error:  # the events are stored; only their persons wait
             self.last_error = error
             log.exception("could not resolve the identities of load %s", load_id)
