@@ -1,4 +1,4 @@
-"""``twofold``: init, serve, demo, users, API keys and event sources."""
+"""``twofold``: init, serve, demo, users, API keys, event sources and persons' data."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy import exists, select
 from twofold.auth.credentials import create_api_key
 from twofold.auth.passwords import hash_password
 from twofold.auth.users import create_user, get_user_by_email
+from twofold.cli.persons import persons_app
 from twofold.cli.progress import RichProgress
 from twofold.cli.setup import initialise
 from twofold.cli.sources import sources_app
@@ -29,6 +30,7 @@ apikeys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(apikeys_app, name="apikeys")
 app.add_typer(sources_app, name="sources")
+app.add_typer(persons_app, name="persons")
 console = Console()
 errors = Console(stderr=True)
 

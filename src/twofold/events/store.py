@@ -105,6 +105,11 @@ class LoadResult:
         return self.received - self.stored - self.suppressed
 
 
+def event_store_path(home: Path) -> Path:
+    """Where the DuckDB file of a data directory is."""
+    return home / "events" / "events.duckdb"
+
+
 class EventStore:
     """The events database of one data directory."""
 

@@ -20,7 +20,7 @@ import orjson
 
 from twofold.core.settings import Settings
 from twofold.core.time import utcnow
-from twofold.events.store import EventStore, LoadResult
+from twofold.events.store import EventStore, LoadResult, event_store_path
 from twofold.identity.events import mirror_mappings, pending_loads, resolve_load
 from twofold.ingest.journal import FAILED_DIRECTORY, Journal
 from twofold.ingest.messages import MessageRejected
@@ -134,7 +134,7 @@ class Ingestion:
         rotate_seconds: float = 0.2,
         after_load: Callable[[LoadResult], None] | None = None,
     ) -> None:
-        self.store = EventStore(home / "events" / "events.duckdb")
+        self.store = EventStore(event_store_path(home))
         self.journal = Journal(
             home / "events" / "journal", rotate_seconds=rotate_seconds, on_segment=self._wake
         )
