@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+import orjson
 from babel.numbers import format_currency
 
 from twofold.core.time import as_utc, utcnow
@@ -82,6 +83,11 @@ def plain(value: object) -> str:
     return str(value)
 
 
+def event_json(value: object) -> str:
+    """A stored event (or any JSON value) as indented JSON text; templates escape it."""
+    return orjson.dumps(value, option=orjson.OPT_INDENT_2, default=str).decode()
+
+
 FILTERS = {
     "plain": plain,
     "money": money,
@@ -91,4 +97,5 @@ FILTERS = {
     "duration": duration,
     "since": since,
     "label": label,
+    "event_json": event_json,
 }

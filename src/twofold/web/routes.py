@@ -10,12 +10,32 @@ from twofold.web.pages import (
     activities,
     deal_page,
     deals,
+    event_debugger,
+    identity_conflicts,
     memberships,
     people,
+    person_data,
+    person_profile,
     pipeline,
     search,
+    sources,
 )
 
 web_router = APIRouter(include_in_schema=False)
-for area in (auth, search, pipeline, accounts, memberships, people, deals, deal_page, activities):
+for area in (
+    auth,
+    search,
+    pipeline,
+    accounts,
+    memberships,
+    people,
+    person_profile,
+    person_data,
+    deals,
+    deal_page,
+    activities,
+    sources,
+    event_debugger,
+    identity_conflicts,
+):
     web_router.include_router(area.router)
