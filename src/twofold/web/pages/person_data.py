@@ -80,7 +80,9 @@ def merge_from_page(
         problems.record_domain(error)
         if not error.details:
             problems.add("from_person_id", error.message)
-        return _page_again(request, person_id, merge_form=submitted(form, problems))
+        return _page_again(
+            request, person_id, merge_form=submitted(form, problems), status_code=error.status
+        )
     return see_other(f"/people/{person_id}")
 
 
@@ -90,6 +92,7 @@ def _page_again(
     *,
     merge_form: FormView | None = None,
     erase_form: FormView | None = None,
+    status_code: int = 422,
 ) -> Response:
     with stores_of(request).database.transaction(write=False) as session:
         person = get_person(session, person_id)
@@ -99,5 +102,5 @@ def _page_again(
             person,
             merge_form=merge_form,
             erase_form=erase_form,
-            status_code=422,
+            status_code=status_code,
         )
