@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import httpx
+from cli_support import run_cli
 
 from support import ThreadedServer
 from twofold.api.app import create_app
 from twofold.core.settings import Settings
 from twofold.store.database import Database
-
-
-def run_cli(home: Path, database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TWOFOLD_HOME": str(home), "TWOFOLD_DATABASE_URL": database_url}
-    return subprocess.run(
-        [sys.executable, "-m", "twofold.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        timeout=300,
-        check=False,
-    )
 
 
 def test_users_and_api_keys_from_the_cli(

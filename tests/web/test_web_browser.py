@@ -4,13 +4,12 @@ and the forecast page's chart, pickers and call form."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from browser_support import note_console_error
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select, update
 from test_web_list_columns import define, set_account_values
 from web_support import Site
@@ -26,32 +25,6 @@ from twofold.web.pages import shared
 
 pytestmark = pytest.mark.browser
 
-REFUSED_FORM = "Failed to load resource: the server responded with a status of 4"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-gpu",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium; skipped where it is missing (a failure on CI, which must have it)."""
-    executable = shutil.which("chromium")
-    if executable is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed; CI must run the browser tests")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
 
 @pytest.fixture
 def page(browser: Browser, site: Site) -> Iterator[Page]:
@@ -60,7 +33,7 @@ def page(browser: Browser, site: Site) -> Iterator[Page]:
     tab = context.new_page()
     tab.set_default_timeout(10_000)
     problems: list[str] = []
-    tab.on("console", lambda message: _note_console_error(problems, message.type, message.text))
+    tab.on("console", lambda message: note_console_error(problems, message.type, message.text))
     tab.on("pageerror", lambda error: problems.append(str(error)))
     tab.goto("/pipeline")
     assert "/login" in tab.url  # not logged in yet
@@ -72,12 +45,6 @@ def page(browser: Browser, site: Site) -> Iterator[Page]:
     context.close()
     # Nothing the pages do may be blocked by the Content-Security-Policy or throw.
     assert problems == []
-
-
-def _note_console_error(problems: list[str], kind: str, text: str) -> None:
-    # A refused form comes back as a 4xx (422, 403): expected, not a page error.
-    if kind == "error" and not text.startswith(REFUSED_FORM):
-        problems.append(text)
 
 
 def test_moving_cards_on_the_pipeline_board(

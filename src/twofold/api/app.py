@@ -16,7 +16,7 @@ from twofold import __version__
 from twofold.api.errors import install_error_handlers
 from twofold.api.ingestion import router as ingestion_router
 from twofold.api.limits import BodySizeLimit
-from twofold.api.routes import api_router
+from twofold.api.routes import api_router, own_transaction_router
 from twofold.api.webhooks import router as webhooks_router
 from twofold.auth.login_throttle import LoginThrottle
 from twofold.core.settings import Settings
@@ -88,6 +88,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(api_router)
+    app.include_router(own_transaction_router)
     app.include_router(ingestion_router)
     app.include_router(webhooks_router)
     app.include_router(web_router)

@@ -53,12 +53,7 @@ def get_api_user(
     authorization: Annotated[str | None, Header()] = None,
 ) -> User:
     """The user behind ``Authorization: Bearer <api key>``; 401 otherwise."""
-    if not authorization:
-        raise NotAuthenticated("send an API key as 'Authorization: Bearer <key>'")
-    scheme, _, secret = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
-        raise NotAuthenticated("use the Bearer scheme: 'Authorization: Bearer <key>'")
-    key, user = user_for_api_key(session, secret.strip())
+    key, user = user_for_api_key(session, bearer_secret(authorization))
     if key_use_is_stale(key):
         if request.method in SAFE_METHODS:
             # Its own short write, so that reading requests never turn into writers.
@@ -71,6 +66,37 @@ def get_api_user(
 
 
 ApiUser = Annotated[User, Depends(get_api_user)]
+
+
+def bearer_secret(authorization: str | None) -> str:
+    """The API key in an ``Authorization: Bearer <key>`` header; 401 otherwise."""
+    if not authorization:
+        raise NotAuthenticated("send an API key as 'Authorization: Bearer <key>'")
+    scheme, _, secret = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise NotAuthenticated("use the Bearer scheme: 'Authorization: Bearer <key>'")
+    return secret.strip()
+
+
+def get_api_user_in_own_transaction(
+    database: Annotated[Database, Depends(get_database)],
+    authorization: Annotated[str | None, Header()] = None,
+) -> User:
+    """The API key's user, looked up in a short read transaction of its own.
+
+    For routes that open their own transactions (merges and erasures span the records
+    database and DuckDB): the request-wide write transaction of ``DbSession`` would hold
+    SQLite's write lock that they need.
+    """
+    with database.transaction(write=False) as session:
+        key, user = user_for_api_key(session, bearer_secret(authorization))
+    if key_use_is_stale(key):
+        with database.transaction() as writer:
+            record_api_key_use(writer, key.id)
+    return user
+
+
+OwnTransactionApiUser = Annotated[User, Depends(get_api_user_in_own_transaction)]
 
 
 def parse_if_match(if_match: Annotated[str | None, Header()] = None) -> int | None:

@@ -47,3 +47,24 @@ def ensure_manager(actor: User) -> None:
     """Pipelines are shaped by admins and managers."""
     if actor.role not in EDIT_EVERYTHING:
         raise PermissionDenied("only admins and managers can do this")
+
+
+AUDIENCE_ROLES = frozenset({Role.ADMIN, Role.MARKETER})
+
+
+def ensure_can_merge_persons(actor: User | None) -> None:
+    """Merging and reviewing identity conflicts: admins and marketers (``None`` is the CLI)."""
+    if actor is not None and actor.role not in AUDIENCE_ROLES:
+        raise PermissionDenied("only admins and marketers can merge persons")
+
+
+def ensure_can_export_person(actor: User | None) -> None:
+    """A person's complete data (a GDPR access request): admins and marketers."""
+    if actor is not None and actor.role not in AUDIENCE_ROLES:
+        raise PermissionDenied("only admins and marketers can export a person's data")
+
+
+def ensure_can_erase_person(actor: User | None) -> None:
+    """Erasure cannot be undone and removes records other users own: admins only."""
+    if actor is not None and actor.role != Role.ADMIN:
+        raise PermissionDenied("only admins can erase a person's data")

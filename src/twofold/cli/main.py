@@ -1,4 +1,4 @@
-"""``twofold``: init, serve, demo, users, API keys and event sources."""
+"""``twofold``: init, serve, demo, users, API keys, event sources and persons' data."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from twofold.auth.credentials import create_api_key
 from twofold.auth.passwords import hash_password
 from twofold.auth.users import create_user, get_user_by_email
 from twofold.cli.imports import events_app, import_app
+from twofold.cli.persons import persons_app
 from twofold.cli.progress import RichProgress
 from twofold.cli.setup import initialise
 from twofold.cli.sources import sources_app
@@ -37,6 +38,7 @@ app.add_typer(apikeys_app, name="apikeys")
 app.add_typer(sources_app, name="sources")
 app.add_typer(import_app, name="import")
 app.add_typer(events_app, name="events")
+app.add_typer(persons_app, name="persons")
 console = Console()
 errors = Console(stderr=True)
 

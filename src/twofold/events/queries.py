@@ -108,3 +108,29 @@ def _event_out(row: dict[str, Any]) -> dict[str, Any]:
 
 def _naive(moment: datetime) -> datetime:
     return as_utc(moment).replace(tzinfo=None)
+
+
+def latest_events(
+    store: EventStore,
+    *,
+    source_id: int | None = None,
+    after_event_id: int | None = None,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    """The newest arrivals, newest first (by event id: the order they were loaded in), only
+    those after ``after_event_id`` when given — what a live view polls for."""
+    conditions: list[str] = []
+    values: list[Any] = []
+    if source_id is not None:
+        conditions.append("source_id = ?")
+        values.append(source_id)
+    if after_event_id is not None:
+        conditions.append("event_id > ?")
+        values.append(after_event_id)
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    sql = f"SELECT {_FIELDS} FROM events {where} ORDER BY event_id DESC LIMIT ?"  # noqa: S608 (constant columns; values are parameters)
+    with store.reader() as reader:
+        result = reader.execute(sql, [*values, limit])
+        names = [column[0] for column in result.description or []]
+        rows = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+    return [_event_out(row) for row in rows]

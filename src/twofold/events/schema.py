@@ -199,6 +199,27 @@ STATEMENTS: Final = (
     *ORDER_STATEMENTS,
     *PROFILE_STATEMENTS,
     *SHOPIFY_STATEMENTS,
+    # Identifiers of erased persons, as SHA-256 of the (normalised) value: messages carrying
+    # one are dropped when their segment is loaded, so an erased person is not re-created
+    # from events still in the journal or sent later (docs/decisions/0009-merge-and-privacy.md).
+    """
+    CREATE TABLE IF NOT EXISTS suppressed_identifiers (
+        digest VARCHAR PRIMARY KEY,
+        kind VARCHAR NOT NULL,
+        person_id BIGINT NOT NULL,
+        suppressed_at TIMESTAMP NOT NULL
+    )
+    """,
+    # One row per erasure. ``pending_values`` holds the person's identifiers only while the
+    # erasure is under way (so that it can be finished after a crash); it is cleared at the end.
+    """
+    CREATE TABLE IF NOT EXISTS erasures (
+        person_id BIGINT PRIMARY KEY,
+        requested_at TIMESTAMP NOT NULL,
+        completed_at TIMESTAMP,
+        pending_values VARCHAR[]
+    )
+    """,
 )
 
 # How a journal line is read: the typed columns queries use, the rest kept as JSON.

@@ -34,6 +34,20 @@ SELECT * FROM journal_lines
 QUALIFY row_number() OVER (PARTITION BY sourceId, messageId ORDER BY receivedAt) = 1
 """
 
+# Messages naming an erased person's identifier (kept as SHA-256 digests) are not stored.
+# Emails are compared lower-cased, phones with everything but digits and "+" removed.
+_DROP_SUPPRESSED = """
+DELETE FROM staged
+WHERE sha256(userId) IN (SELECT digest FROM suppressed_identifiers)
+   OR sha256(anonymousId) IN (SELECT digest FROM suppressed_identifiers)
+   OR sha256(previousId) IN (SELECT digest FROM suppressed_identifiers)
+   OR sha256(lower(trim(traits ->> '$.email'))) IN (SELECT digest FROM suppressed_identifiers)
+   OR sha256(lower(trim(context ->> '$.traits.email')))
+      IN (SELECT digest FROM suppressed_identifiers)
+   OR sha256(regexp_replace(traits ->> '$.phone', '[^0-9+]', '', 'g'))
+      IN (SELECT digest FROM suppressed_identifiers)
+"""
+
 _REMEMBER_IDS = """
 INSERT INTO message_ids
 SELECT sourceId, messageId, receivedAt, ? FROM staged
@@ -82,11 +96,17 @@ class LoadResult:
     received: int
     stored: int
     already_loaded: bool = False
+    suppressed: int = 0
 
     @property
     def duplicates(self) -> int:
         """Lines whose (source, messageId) was already stored."""
-        return self.received - self.stored
+        return self.received - self.stored - self.suppressed
+
+
+def event_store_path(home: Path) -> Path:
+    """Where the DuckDB file of a data directory is."""
+    return home / "events" / "events.duckdb"
 
 
 class EventStore:
@@ -147,10 +167,12 @@ class EventStore:
 
     def load_staged(self, cursor: duckdb.DuckDBPyConnection, load_id: int, name: str) -> LoadResult:
         """Store the rows of the temporary table ``journal_lines`` (journal-line columns) as
-        load ``load_id``, inside the caller's transaction: de-duplicate, insert, record."""
+        load ``load_id``, inside the caller's transaction: de-duplicate, drop the messages of
+        erased persons, insert, record."""
         received = _count(cursor, "SELECT count(*) FROM journal_lines")
         cursor.execute(_STAGE)
         cursor.execute("DROP TABLE journal_lines")
+        suppressed = _drop_suppressed(cursor)
         cursor.execute(_REMEMBER_IDS, [load_id])
         cursor.execute(_INSERT_EVENTS, {"load": load_id})
         stored = _count(cursor, "SELECT count(*) FROM events WHERE load_id = ?", load_id)
@@ -159,7 +181,7 @@ class EventStore:
             [load_id, name, _naive(utcnow()), received, stored],
         )
         cursor.execute("DROP TABLE staged")
-        return LoadResult(load_id, received, stored)
+        return LoadResult(load_id, received, stored, suppressed=suppressed)
 
     @staticmethod
     def _done(cursor: duckdb.DuckDBPyConnection, load_id: int) -> LoadResult | None:
@@ -169,6 +191,15 @@ class EventStore:
         if row is None:
             return None
         return LoadResult(load_id, int(row[0]), int(row[1]), already_loaded=True)
+
+
+def _drop_suppressed(cursor: duckdb.DuckDBPyConnection) -> int:
+    """Remove staged messages of erased persons; free while nobody was ever erased."""
+    if not _count(cursor, "SELECT count(*) FROM (SELECT 1 FROM suppressed_identifiers LIMIT 1)"):
+        return 0
+    before = _count(cursor, "SELECT count(*) FROM staged")
+    cursor.execute(_DROP_SUPPRESSED)
+    return before - _count(cursor, "SELECT count(*) FROM staged")
 
 
 def _count(cursor: duckdb.DuckDBPyConnection, sql: str, *parameters: object) -> int:

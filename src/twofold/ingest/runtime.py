@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, cast
@@ -26,15 +26,18 @@ from twofold.core.progress import ProgressReporter
 from twofold.core.settings import Settings
 from twofold.core.time import utcnow
 from twofold.events.lake import apply_retention, export_lake
-from twofold.events.store import EventStore, LoadResult
-from twofold.identity.events import pending_loads, resolve_load
+from twofold.events.store import EventStore, LoadResult, event_store_path
+from twofold.identity.events import mirror_mappings, pending_loads, resolve_load
 from twofold.ingest import inbox
 from twofold.ingest.imports import FileFormat, ImportRefused, ImportReport, import_file
 from twofold.ingest.inbox import ImportRequest
 from twofold.ingest.journal import FAILED_DIRECTORY, Journal
 from twofold.ingest.messages import MessageRejected
 from twofold.ingest.sources import create_source, find_source, source_for_write_key
+from twofold.persons.erasure import settle_pending_erasures
+from twofold.persons.stores import PersonStores
 from twofold.profiles.refresh import refresh_after_load, underived_loads
+from twofold.shopify.redaction import carry_out_redactions
 from twofold.store.database import Database
 
 log = logging.getLogger(__name__)
@@ -85,6 +88,8 @@ class RecentRejections:
         self._lock = threading.Lock()
 
     def note(self, source_id: int, message: object, problem: MessageRejected) -> None:
+        if isinstance(message, dict) and "writeKey" in message:  # a secret, never shown
+            message = {key: value for key, value in message.items() if key != "writeKey"}
         try:
             shown = orjson.dumps(message)[:MAX_SHOWN_BYTES].decode(errors="replace")
         except orjson.JSONEncodeError:
@@ -106,6 +111,28 @@ class RecentRejections:
         chosen = [item for item in reversed(items) if source_id in {None, item["source_id"]}]
         return chosen[:limit]
 
+    def forget(self, values: Collection[str]) -> int:
+        """Drop the kept messages that mention any of ``values`` (an erased person's
+        identifiers); how many were dropped."""
+        needles = [needle for value in values if value for needle in _as_shown(value)]
+        if not needles:
+            return 0
+        with self._lock:
+            kept = [
+                item
+                for item in self._items
+                if not any(needle in item["payload"] for needle in needles)
+            ]
+            dropped = len(self._items) - len(kept)
+            self._items.clear()
+            self._items.extend(kept)
+        return dropped
+
+
+def _as_shown(value: str) -> set[str]:
+    """``value`` as it may appear in a kept payload: raw, and JSON-escaped."""
+    return {value, orjson.dumps(value).decode()[1:-1]}
+
 
 class Ingestion:
     """Journal, event store and the loader thread between them."""
@@ -126,13 +153,16 @@ class Ingestion:
         self.maintenance_seconds = maintenance_seconds
         self._maintained_at = time.monotonic()
         self.home = home
-        self.store = EventStore(home / "events" / "events.duckdb")
+        self.store = EventStore(event_store_path(home))
         self.journal = Journal(
             home / "events" / "journal", rotate_seconds=rotate_seconds, on_segment=self._wake
         )
         self.database = database
         self.write_keys = WriteKeys(database)
         self.rejections = RecentRejections()
+        self.person_stores = PersonStores(
+            database, self.store, forget_in_memory=self.rejections.forget
+        )
         self.after_load = after_load
         self._wakeup = threading.Event()
         self._stopping = False
@@ -207,6 +237,12 @@ class Ingestion:
                     session, actor=None, name=request.source, kind="import"
                 )
             source_id = source.id
+        with self.person_stores.lock:  # identities: never between the halves of a merge
+            return self._import(request, source_id, progress)
+
+    def _import(
+        self, request: ImportRequest, source_id: int, progress: ProgressReporter | None
+    ) -> ImportReport:
         return import_file(
             self.store,
             self.database,
@@ -249,6 +285,7 @@ class Ingestion:
             inbox.write_status(self.home, request_id, status)
 
     def _run(self) -> None:
+        self._settle_identity_work()
         for load_id in pending_loads(self.store):
             self._resolve(load_id)
         for load_id in underived_loads(self.store):
@@ -258,6 +295,7 @@ class Ingestion:
             self._wakeup.clear()
             self._load_ready()
             self._serve_inbox()
+            self._redact()
             if time.monotonic() - self._maintained_at >= self.maintenance_seconds:
                 self._maintain_safely()
             if self._stopping:
@@ -302,14 +340,38 @@ class Ingestion:
             log.exception("event store maintenance failed")
             self._maintained_at = time.monotonic()
 
+    def _redact(self) -> None:
+        """Erase the customers Shopify asked to redact (see shopify/redaction.py)."""
+        try:
+            done = carry_out_redactions(self.person_stores)
+        except Exception as error:  # retried on the next pass; ingestion goes on
+            self.last_error = error
+            log.exception("could not carry out the pending Shopify redactions")
+            return
+        if done.requests:
+            log.info("Shopify redactions: %s requests, %s persons erased", done.requests,
+                     done.persons_erased)  # fmt: skip
+
     def _retry_later(self) -> None:
         time.sleep(RETRY_SECONDS)
         self._wakeup.set()
 
+    def _settle_identity_work(self) -> None:
+        """Finish what a stopped process left: erasures between their two halves, and
+        mappings (a merge's new versions) not yet mirrored into the event store."""
+        try:
+            settle_pending_erasures(self.person_stores)
+            with self.person_stores.lock:
+                mirror_mappings(self.store, self.database)
+        except Exception as error:  # ingestion must keep running; retried at the next start
+            self.last_error = error
+            log.exception("could not settle pending identity work")
+
     def _resolve(self, load_id: int) -> None:
         """Tie a load's events to persons; on failure the load is retried at the next start."""
         try:
-            resolve_load(self.store, self.database, load_id)
+            with self.person_stores.lock:  # never between the halves of a merge or an erasure
+                resolve_load(self.store, self.database, load_id)
         except Exception as error:  # the events are stored; only their persons wait
             self.last_error = error
             log.exception("could not resolve the identities of load %s", load_id)

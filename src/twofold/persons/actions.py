@@ -13,6 +13,7 @@ from twofold.core.errors import Conflict, NotFound, ValidationFailed
 from twofold.core.places import parse_country
 from twofold.core.text import search_text
 from twofold.customfields.definitions import validate_custom_values
+from twofold.identity.mappings import forget_person
 from twofold.persons.contact_points import normalise_emails, normalise_phones
 from twofold.persons.schemas import PersonCreate, PersonFields, PersonUpdate
 from twofold.store.changes import apply_changes, ensure_version
@@ -54,7 +55,7 @@ def create_person(session: Session, *, actor: User, data: PersonCreate) -> Perso
         "lifecycle_stage": LifecycleStage.LEAD.value,
     }
     person = Person(**{**defaults, **values})
-    _refresh_derived(person)
+    refresh_derived_fields(person)
     session.add(person)
     session.flush()
     append_to_timelines(
@@ -85,7 +86,7 @@ def update_person(
     if not (person.first_name or person.last_name or person.emails):
         raise ValidationFailed.on("first_name", "a person needs a name or an email")
     if changes:
-        _refresh_derived(person)
+        refresh_derived_fields(person)
         session.flush()
         append_to_timelines(
             session,
@@ -119,11 +120,13 @@ def delete_person(
         kind=kinds.DELETED,
         summary=f"Person {display_name(person)} deleted",
     )
+    forget_person(session, person.id)
     session.delete(person)
     session.flush()
 
 
-def _refresh_derived(person: Person) -> None:
+def refresh_derived_fields(person: Person) -> None:
+    """The primary email and the search text follow the names and emails."""
     person.primary_email = person.emails[0] if person.emails else None
     person.search_text = search_text(person.first_name, person.last_name, *person.emails)
 

@@ -2,8 +2,8 @@
 
 ``customers/data_request`` asks for a customer's data, ``customers/redact`` for its erasure,
 ``shop/redact`` for the erasure of a whole shop's data (48 hours after uninstalling).
-Twofold has no erasure function yet (GDPR export and erasure is its own feature), so every
-request is stored with a ``pending`` status and listed for admins; Shopify gets its 200 at once.
+Every request is stored with a ``pending`` status and listed for admins; Shopify gets its 200
+at once. ``customers/redact`` is then carried out by the loader thread (``redaction.py``).
 """
 
 from __future__ import annotations

@@ -51,6 +51,10 @@ DbSession = Annotated[Session, Depends(get_web_session, scope="function")]
 
 def current_user(request: Request, session: DbSession) -> User:
     """The user whose session cookie came with the request, or ``NotAuthenticated``."""
+    return _logged_in_user(request, session)
+
+
+def _logged_in_user(request: Request, session: Session) -> User:
     token = request.cookies.get(SESSION_COOKIE)
     found = web_session_for_token(session, token) if token else None
     if found is None:
@@ -88,6 +92,31 @@ def current_user_with_csrf(request: Request, user: WebUser, form: SubmittedForm)
 
     Forms send the token in a hidden field, HTMX sends it in the ``X-CSRF-Token`` header.
     """
+    _check_csrf(request, form)
+    return user
+
+
+WebFormUser = Annotated[User, Depends(current_user_with_csrf)]
+
+
+def form_user_in_own_transaction(
+    request: Request,
+    database: Annotated[Database, Depends(get_database)],
+    form: SubmittedForm,
+) -> User:
+    """``WebFormUser`` looked up in a short read transaction of its own, for pages whose
+    action opens its own transactions (merges and erasures span both databases; holding
+    the request's write transaction would keep the SQLite write lock they need)."""
+    with database.transaction(write=False) as session:
+        user = _logged_in_user(request, session)
+    _check_csrf(request, form)
+    return user
+
+
+OwnTransactionFormUser = Annotated[User, Depends(form_user_in_own_transaction)]
+
+
+def _check_csrf(request: Request, form: FormData) -> None:
     identity: Identity = request.state.identity
     sent = request.headers.get(CSRF_HEADER) or form_text(form, CSRF_FIELD)
     if not sent or not same_secret(sent, identity.csrf_token):
@@ -95,10 +124,6 @@ def current_user_with_csrf(request: Request, user: WebUser, form: SubmittedForm)
             "this form is out of date or did not come from Twofold (CSRF check failed); "
             "reload the page and try again"
         )
-    return user
-
-
-WebFormUser = Annotated[User, Depends(current_user_with_csrf)]
 
 
 def is_htmx(request: Request) -> bool:

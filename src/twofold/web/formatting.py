@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 
+import orjson
 from babel.numbers import format_currency, get_currency_precision, get_currency_symbol
 
 from twofold.core.time import as_utc, utcnow
@@ -104,6 +105,11 @@ def plain(value: object) -> str:
     return str(value)
 
 
+def event_json(value: object) -> str:
+    """A stored event (or any JSON value) as indented JSON text; templates escape it."""
+    return orjson.dumps(value, option=orjson.OPT_INDENT_2, default=str).decode()
+
+
 FILTERS = {
     "plain": plain,
     "money": money,
@@ -114,4 +120,5 @@ FILTERS = {
     "duration": duration,
     "since": since,
     "label": label,
+    "event_json": event_json,
 }

@@ -11,11 +11,16 @@ from twofold.web.pages import (
     activities,
     deal_page,
     deals,
+    event_debugger,
     forecast,
+    identity_conflicts,
     memberships,
     people,
+    person_data,
+    person_profile,
     pipeline,
     search,
+    sources,
     timelines,
 )
 
@@ -31,10 +36,15 @@ AREAS = (
     account_page,
     memberships,
     people,
+    person_profile,
+    person_data,
     deals,
     deal_page,
     activities,
     timelines,
+    sources,
+    event_debugger,
+    identity_conflicts,
 )
 for area in AREAS:
     web_router.include_router(area.router)

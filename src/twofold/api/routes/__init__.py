@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Depends
 
-from twofold.api.dependencies import get_api_user
+from twofold.api.dependencies import get_api_user, get_api_user_in_own_transaction
 from twofold.api.routes import (
     accounts,
     activities,
@@ -11,8 +11,10 @@ from twofold.api.routes import (
     events,
     exchange_rates,
     forecast,
+    identity_conflicts,
     memberships,
     orders,
+    person_data,
     persons,
     pipelines,
     privacy_requests,
@@ -38,5 +40,13 @@ for module in (
     orders,
     profiles,
     privacy_requests,
+    identity_conflicts,
 ):
     api_router.include_router(module.router)
+
+# Routes over both databases open their own transactions: a request-wide write transaction
+# would hold the SQLite write lock they need (see person_data.py).
+own_transaction_router = APIRouter(
+    prefix="/api/v1", dependencies=[Depends(get_api_user_in_own_transaction)]
+)
+own_transaction_router.include_router(person_data.router)

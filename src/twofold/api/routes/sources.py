@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Request, status
-from pydantic import Field
+from fastapi import APIRouter, Query, Request, status
+from pydantic import BaseModel, Field
 
 from twofold.api.dependencies import ApiUser, AppSettings, DbSession
 from twofold.api.schemas.common import ListOut, OutModel
@@ -52,6 +53,18 @@ class SourceCreated(SourceOut):
     """A new source and its first write key (shown only now)."""
 
     write_key: str
+
+
+class RejectionOut(BaseModel):
+    """A message the source sent that was refused: when, why (``code``, the ``field`` at
+    fault, ``message``) and the start of what was sent (``payload``, at most 2,000 bytes)."""
+
+    received_at: datetime
+    source_id: int
+    code: str
+    field: str
+    message: str
+    payload: str
 
 
 class SourceCreate(InputModel):
@@ -171,3 +184,18 @@ def remove_webhook_secret(source_id: int, request: Request, user: ApiUser) -> No
     webhook_secrets.remove_webhook_secret(
         _ingestion(request).store, actor=user, source_id=source_id
     )
+
+
+@router.get("/{source_id}/rejections", response_model=list[RejectionOut])
+def recent_rejections(
+    source_id: int,
+    request: Request,
+    session: DbSession,
+    user: ApiUser,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[dict[str, object]]:
+    """The source's most recently refused messages, newest first (admins only; kept in
+    memory since the server started, at most 200 across all sources)."""
+    ensure_admin(user)
+    sources.get_source(session, source_id)
+    return _ingestion(request).rejections.latest(source_id=source_id, limit=limit)

@@ -39,8 +39,9 @@ class IdentityMapping(Base):
     """One version of "this identifier belongs to that person"; rows are only ever added.
 
     The current owner of an identifier is its highest version. A merge or a re-assignment adds
-    a new version with its reason, so every past answer can still be explained. Only erasing a
-    person (privacy) deletes rows.
+    a new version with its reason, so every past answer can still be explained. ``person_id`` is
+    deliberately not a foreign key: the versions that pointed to a person merged away stay.
+    Only deleting or erasing a person removes rows (``identity.mappings.forget_person``).
     """
 
     __tablename__ = "identity_mappings"
@@ -53,7 +54,7 @@ class IdentityMapping(Base):
     kind: Mapped[str] = mapped_column(String(20))
     value: Mapped[str] = mapped_column(String(320))
     version: Mapped[int] = mapped_column(default=1)
-    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(Identifier)
     reason: Mapped[str] = mapped_column(String(20))
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"))
     message_id: Mapped[str | None] = mapped_column(String(200))

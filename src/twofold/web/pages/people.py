@@ -28,6 +28,7 @@ from twofold.web.custom_fields import (
 from twofold.web.dependencies import DbSession, SubmittedForm, WebFormUser, WebUser
 from twofold.web.forms import FormProblems, FormView, parse_id, schema_input, submitted
 from twofold.web.list_views import list_view, load_page, remember_columns
+from twofold.web.pages.person_profile import profile_view
 from twofold.web.pages.shared import (
     PAGE_SIZE,
     OptionalId,
@@ -133,9 +134,7 @@ def person_page(
     request: Request, session: DbSession, _user: WebUser, person_id: RecordId
 ) -> Response:
     """A person: contact points, accounts, the deals they are on, and their timeline."""
-    person = get_person(session, person_id)
-    edit_form = _edit_values(person, custom_fields(session, "person"))
-    return _person_page(request, session, person, edit_form=edit_form)
+    return person_page_response(request, session, get_person(session, person_id))
 
 
 @router.post("/people/{person_id}", include_in_schema=False)
@@ -160,7 +159,7 @@ def update_person_from_form(
             expected_version=expected_version(form),
         )
     if problems:
-        return _person_page(
+        return person_page_response(
             request,
             session,
             person,
@@ -182,25 +181,36 @@ def _new_person_form(
     return render(request, "people/new.html", context, status_code=status_code)
 
 
-def _person_page(
+def person_page_response(
     request: Request,
     session: Session,
     person: Person,
     *,
-    edit_form: FormView,
+    edit_form: FormView | None = None,
+    merge_form: FormView | None = None,
+    erase_form: FormView | None = None,
     status_code: int = 200,
 ) -> Response:
+    """The person page: B2B (accounts, deals, timeline), B2C (identities, traits, events)
+    and the forms (edit, merge, erase), each showing its problems when it was refused."""
     deals = person_deals(session, person.id)
+    fields = custom_fields(session, "person")
     context = {
         "person": person,
         "users": user_names(session, [person.owner_id, *(item.deal.owner_id for item in deals)]),
         "memberships": person_accounts(session, person.id),
         "deals": deals,
         "timeline": timeline_view(session, RecordType.PERSON, person.id),
-        "edit_form": edit_form,
+        "edit_form": edit_form or _edit_values(person, fields),
+        "merge_form": merge_form or FormView(),
+        "erase_form": erase_form or FormView(),
+        "merge_choices": [
+            (str(other), label) for other, label in person_choices(session) if other != person.id
+        ],
+        "profile": profile_view(request, session, person),
         "owner_choices": owner_choices(session),
         "lifecycle_stages": LIFECYCLE_STAGES,
-        **custom_context(custom_fields(session, "person")),
+        **custom_context(fields),
     }
     return render(request, "people/detail.html", context, status_code=status_code)
 

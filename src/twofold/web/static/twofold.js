@@ -121,6 +121,14 @@
     });
   });
 
+  // ---------- Event debugger: polling prepends new events; keep the list short ----------
+  var MAX_FEED_ITEMS = 200;
+  document.addEventListener("htmx:afterSettle", function () {
+    var feed = document.getElementById("event-feed");
+    if (!feed) return;
+    while (feed.children.length > MAX_FEED_ITEMS) feed.removeChild(feed.lastElementChild);
+  });
+
   // ---------- Org chart (Apache ECharts tree) ----------
   var palette = { brand: "#2f5bb7", line: "#c6ccd4", box: "#ffffff", boxLeft: "#f1f3f5",
                   ink: "#1d2733", faint: "#8a94a3", border: "#9fb3da", borderLeft: "#d5dae1" };

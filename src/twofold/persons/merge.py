@@ -1,0 +1,159 @@
+"""Merging two records of the same human: person B (the duplicate) into person A.
+
+In one records-database transaction: every identifier B owns gets a new mapping version
+pointing to A (reason ``merge``; old rows stay), the open conflicts between them are closed,
+B's other conflicts, memberships, reporting lines, deals, committee seats, activities and
+timeline entries move to A, B's emails, phones, traits and empty fields are folded into A
+where A lacks them, A's timeline records the merge, and B is deleted. Then, in DuckDB, the
+new mappings are mirrored and B's events re-assigned to A. Both halves run under the
+identity lock (``PersonStores.lock``). See docs/decisions/0009-merge-and-privacy.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from twofold.auth.permissions import ensure_can_merge_persons
+from twofold.core.enums import RecordType
+from twofold.core.errors import ValidationFailed
+from twofold.core.time import utcnow
+from twofold.events.person_events import count_person_events, reassign_person_events
+from twofold.identity.conflicts import open_conflict, settle_conflicts_of_merge
+from twofold.identity.events import mirror_mappings
+from twofold.identity.mappings import reassign_identifiers
+from twofold.persons.actions import display_name, get_person, refresh_derived_fields
+from twofold.persons.merge_links import (
+    move_activity_links,
+    move_customer_deals,
+    move_memberships,
+    move_stakeholders,
+    move_timeline,
+)
+from twofold.persons.stores import PersonStores
+from twofold.store.models import Person, User
+from twofold.timeline import kinds
+from twofold.timeline.entries import append_to_timelines
+
+MERGE_REASON = "merge"
+FIELDS_FILLED_FROM_DUPLICATE = ("first_name", "last_name", "title", "owner_id")
+
+
+@dataclass(frozen=True)
+class MergeReport:
+    """What a merge moved (counts per kind) and what of B's profile A took over."""
+
+    person_id: int
+    merged_person_id: int
+    moved: dict[str, int]
+    folded: dict[str, Any] = field(default_factory=dict)
+
+
+def merge_persons(
+    stores: PersonStores,
+    *,
+    actor: User | None,
+    into_id: int,
+    from_id: int,
+    conflict_id: int | None = None,
+) -> MergeReport:
+    """Merge person ``from_id`` into ``into_id`` in both databases.
+
+    ``conflict_id`` names the identity conflict being settled (it must be open and between
+    the two). ``actor`` None is the command line (a local administrator).
+    """
+    ensure_can_merge_persons(actor)
+    if into_id == from_id:
+        raise ValidationFailed.on("from_person_id", "a person cannot be merged with itself")
+    with stores.lock:
+        with stores.database.transaction() as session:
+            report = merge_person_records(
+                session,
+                actor=actor,
+                into=get_person(session, into_id),
+                duplicate=get_person(session, from_id),
+                conflict_id=conflict_id,
+            )
+        events = count_person_events(stores.events, from_id)
+        mirror_mappings(stores.events, stores.database)  # moves what B's identifiers reach
+        reassign_person_events(stores.events, from_person_id=from_id, to_person_id=into_id)
+    return replace(report, moved={**report.moved, "events": events})
+
+
+def merge_person_records(
+    session: Session,
+    *,
+    actor: User | None,
+    into: Person,
+    duplicate: Person,
+    conflict_id: int | None = None,
+) -> MergeReport:
+    """The records-database half of :func:`merge_persons`, in the caller's transaction."""
+    ensure_can_merge_persons(actor)
+    if into.id == duplicate.id:
+        raise ValidationFailed.on("from_person_id", "a person cannot be merged with itself")
+    if conflict_id is not None:
+        _check_conflict(session, conflict_id, {into.id, duplicate.id})
+    ids = {"into_id": into.id, "from_id": duplicate.id}
+    closed, repointed = settle_conflicts_of_merge(session, actor=actor, **ids)
+    deal_ids = move_customer_deals(session, **ids)
+    moved = {
+        "identities": reassign_identifiers(
+            session, from_person_id=duplicate.id, to_person_id=into.id, reason=MERGE_REASON
+        ),
+        "conflicts_closed": closed,
+        "conflicts_moved": repointed,
+        "memberships": move_memberships(session, **ids),
+        "deals": len(deal_ids),
+        "deal_stakeholders": move_stakeholders(session, **ids),
+        "activities": move_activity_links(session, **ids),
+        "timeline_entries": move_timeline(session, **ids),
+    }
+    folded = fold_profile(into, duplicate)
+    into.updated_at = utcnow()
+    session.flush()
+    name = display_name(duplicate)
+    append_to_timelines(
+        session,
+        actor=actor,
+        records=[(RecordType.PERSON, into.id), *((RecordType.DEAL, deal) for deal in deal_ids)],
+        kind=kinds.PERSONS_MERGED,
+        summary=f"Merged {name} (person {duplicate.id}) into {display_name(into)}",
+        changes={"merged_person_id": duplicate.id, "merged_person": name, **folded},
+    )
+    session.delete(duplicate)
+    session.flush()
+    return MergeReport(person_id=into.id, merged_person_id=duplicate.id, moved=moved, folded=folded)
+
+
+def fold_profile(into: Person, duplicate: Person) -> dict[str, Any]:
+    """Give ``into`` what only ``duplicate`` has; answers what was taken over."""
+    folded: dict[str, Any] = {}
+    for name in ("emails", "phones"):
+        ours: list[str] = getattr(into, name)
+        extra = [value for value in getattr(duplicate, name) if value not in ours]
+        if extra:
+            setattr(into, name, [*ours, *extra])
+            folded[name] = extra
+    for name in ("traits", "custom"):
+        ours_map: dict[str, Any] = getattr(into, name)
+        extra_map = {k: v for k, v in getattr(duplicate, name).items() if k not in ours_map}
+        if extra_map:
+            setattr(into, name, {**ours_map, **extra_map})
+            folded[name] = extra_map
+    for name in FIELDS_FILLED_FROM_DUPLICATE:
+        if not getattr(into, name) and getattr(duplicate, name):
+            setattr(into, name, getattr(duplicate, name))
+            folded[name] = getattr(duplicate, name)
+    refresh_derived_fields(into)
+    return folded
+
+
+def _check_conflict(session: Session, conflict_id: int, person_ids: set[int]) -> None:
+    conflict = open_conflict(session, conflict_id)
+    if {conflict.person_id, conflict.other_person_id} != person_ids:
+        raise ValidationFailed.on(
+            "into_person_id", f"identity conflict {conflict_id} is not between these two persons"
+        )
