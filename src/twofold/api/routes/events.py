@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
 from twofold.api.dependencies import ApiUser
@@ -61,34 +61,34 @@ def _ingestion(request: Request) -> Ingestion:
     return ingestion
 
 
-@router.get("", response_model=EventPage)
-def get_events(
-    request: Request,
-    _user: ApiUser,
+def event_filters(
     person_id: Annotated[int | None, Query(ge=1)] = None,
     name: Annotated[str | None, Query(max_length=200)] = None,
     since: Annotated[datetime | None, Query(description="ISO-8601, inclusive")] = None,
     until: Annotated[datetime | None, Query(description="ISO-8601, exclusive")] = None,
     source_id: Annotated[int | None, Query(ge=1)] = None,
+) -> EventFilters:
+    """The filters the list and the count share."""
+    return EventFilters(person_id, name, since, until, source_id)
+
+
+Filters = Annotated[EventFilters, Depends(event_filters)]
+
+
+@router.get("", response_model=EventPage)
+def get_events(
+    request: Request,
+    _user: ApiUser,
+    filters: Filters,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query()] = None,
 ) -> dict[str, Any]:
     """Events, newest first, filtered by person, name, time range and source."""
-    filters = EventFilters(person_id, name, since, until, source_id)
     items, next_cursor = list_events(_ingestion(request).store, filters, limit=limit, cursor=cursor)
     return {"items": items, "next_cursor": next_cursor}
 
 
 @router.get("/count", response_model=EventCount)
-def get_event_count(
-    request: Request,
-    _user: ApiUser,
-    person_id: Annotated[int | None, Query(ge=1)] = None,
-    name: Annotated[str | None, Query(max_length=200)] = None,
-    since: Annotated[datetime | None, Query(description="ISO-8601, inclusive")] = None,
-    until: Annotated[datetime | None, Query(description="ISO-8601, exclusive")] = None,
-    source_id: Annotated[int | None, Query(ge=1)] = None,
-) -> dict[str, int]:
+def get_event_count(request: Request, _user: ApiUser, filters: Filters) -> dict[str, int]:
     """``{"count": N}`` for the same filters as the list."""
-    filters = EventFilters(person_id, name, since, until, source_id)
     return {"count": count_events(_ingestion(request).store, filters)}
