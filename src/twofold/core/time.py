@@ -10,6 +10,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def naive_utc(moment: datetime) -> datetime:
+    """UTC without a zone, as DuckDB's ``TIMESTAMP`` columns hold it."""
+    return as_utc(moment).replace(tzinfo=None)
+
+
 def as_utc(moment: datetime) -> datetime:
     """Treat naive datetimes (as SQLite returns them) as UTC; convert aware ones to UTC."""
     if moment.tzinfo is None:

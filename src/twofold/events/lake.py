@@ -9,16 +9,13 @@ time) holds the current identifier → person mapping to join when a device iden
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Final
 
-import duckdb
-
 from twofold.core.time import utcnow
-from twofold.events.store import EventStore
+from twofold.events.store import EventStore, count_rows
 
 # messageIds are remembered at least seven days (the de-duplication promise), with a day spare.
 DEDUP_DAYS: Final = 8
@@ -90,14 +87,11 @@ def apply_retention(store: EventStore, *, keep_days: int) -> RetentionResult:
         events = 0
         if keep_days > 0:
             cutoff = [now - timedelta(days=keep_days)]
-            events = _count(cursor, "SELECT count(*) FROM events WHERE timestamp < ?", cutoff)
+            events = count_rows(cursor, "SELECT count(*) FROM events WHERE timestamp < ?", *cutoff)
             cursor.execute("DELETE FROM events WHERE timestamp < ?", cutoff)
         cutoff = [now - timedelta(days=max(DEDUP_DAYS, keep_days))]
-        expired = _count(cursor, "SELECT count(*) FROM message_ids WHERE received_at < ?", cutoff)
+        expired = count_rows(
+            cursor, "SELECT count(*) FROM message_ids WHERE received_at < ?", *cutoff
+        )
         cursor.execute("DELETE FROM message_ids WHERE received_at < ?", cutoff)
     return RetentionResult(events=events, message_ids=expired)
-
-
-def _count(cursor: duckdb.DuckDBPyConnection, sql: str, parameters: Sequence[object]) -> int:
-    row = cursor.execute(sql, parameters).fetchone()
-    return int(row[0]) if row else 0

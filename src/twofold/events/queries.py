@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 
 from twofold.core.errors import ValidationFailed
-from twofold.core.time import as_utc
+from twofold.core.time import as_utc, naive_utc
 from twofold.events.store import EventStore
 from twofold.store.listing import decode_cursor, encode_cursor
 
@@ -45,10 +45,10 @@ class EventFilters:
                 values.append(value)
         if self.since is not None:
             conditions.append("timestamp >= ?")
-            values.append(_naive(self.since))
+            values.append(naive_utc(self.since))
         if self.until is not None:
             conditions.append("timestamp < ?")
-            values.append(_naive(self.until))
+            values.append(naive_utc(self.until))
         return conditions, values
 
 
@@ -69,7 +69,7 @@ def list_events(
         if sort != SORT or not isinstance(moment, datetime):
             raise ValidationFailed.on("cursor", "is not a cursor returned by this API")
         conditions.append("(timestamp < ? OR (timestamp = ? AND event_id < ?))")
-        values.extend([_naive(moment), _naive(moment), event_id])
+        values.extend([naive_utc(moment), naive_utc(moment), event_id])
     where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     sql = f"SELECT {_FIELDS} FROM events {where} ORDER BY timestamp DESC, event_id DESC LIMIT ?"  # noqa: S608 (constant columns; values are parameters)
     with store.reader() as reader:
@@ -104,10 +104,6 @@ def _event_out(row: dict[str, Any]) -> dict[str, Any]:
     if isinstance(out["revenue"], Decimal):
         out["revenue"] = str(out["revenue"])
     return out
-
-
-def _naive(moment: datetime) -> datetime:
-    return as_utc(moment).replace(tzinfo=None)
 
 
 def latest_events(

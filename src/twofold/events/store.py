@@ -10,12 +10,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
-from twofold.core.time import utcnow
+from twofold.core.time import naive_utc, utcnow
 from twofold.events.schema import EVENT_COLUMNS, JOURNAL_COLUMNS, STATEMENTS
 
 _COLUMNS_SQL = (
@@ -169,16 +168,16 @@ class EventStore:
         """Store the rows of the temporary table ``journal_lines`` (journal-line columns) as
         load ``load_id``, inside the caller's transaction: de-duplicate, drop the messages of
         erased persons, insert, record."""
-        received = _count(cursor, "SELECT count(*) FROM journal_lines")
+        received = count_rows(cursor, "SELECT count(*) FROM journal_lines")
         cursor.execute(_STAGE)
         cursor.execute("DROP TABLE journal_lines")
         suppressed = _drop_suppressed(cursor)
         cursor.execute(_REMEMBER_IDS, [load_id])
         cursor.execute(_INSERT_EVENTS, {"load": load_id})
-        stored = _count(cursor, "SELECT count(*) FROM events WHERE load_id = ?", load_id)
+        stored = count_rows(cursor, "SELECT count(*) FROM events WHERE load_id = ?", load_id)
         cursor.execute(
             "INSERT INTO loads VALUES (?, ?, ?, ?, ?, false)",
-            [load_id, name, _naive(utcnow()), received, stored],
+            [load_id, name, naive_utc(utcnow()), received, stored],
         )
         cursor.execute("DROP TABLE staged")
         return LoadResult(load_id, received, stored, suppressed=suppressed)
@@ -195,17 +194,16 @@ class EventStore:
 
 def _drop_suppressed(cursor: duckdb.DuckDBPyConnection) -> int:
     """Remove staged messages of erased persons; free while nobody was ever erased."""
-    if not _count(cursor, "SELECT count(*) FROM (SELECT 1 FROM suppressed_identifiers LIMIT 1)"):
+    if not count_rows(
+        cursor, "SELECT count(*) FROM (SELECT 1 FROM suppressed_identifiers LIMIT 1)"
+    ):
         return 0
-    before = _count(cursor, "SELECT count(*) FROM staged")
+    before = count_rows(cursor, "SELECT count(*) FROM staged")
     cursor.execute(_DROP_SUPPRESSED)
-    return before - _count(cursor, "SELECT count(*) FROM staged")
+    return before - count_rows(cursor, "SELECT count(*) FROM staged")
 
 
-def _count(cursor: duckdb.DuckDBPyConnection, sql: str, *parameters: object) -> int:
+def count_rows(cursor: duckdb.DuckDBPyConnection, sql: str, *parameters: object) -> int:
+    """The single number a ``SELECT count(*)`` answers."""
     row = cursor.execute(sql, list(parameters)).fetchone()
     return int(row[0]) if row else 0
-
-
-def _naive(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=None)

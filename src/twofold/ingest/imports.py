@@ -118,15 +118,15 @@ def import_file(
     steps = _Steps(progress, total=4)
     with store.writer() as cursor:
         cursor.execute("SET TimeZone = 'UTC'")
-        steps.next("Reading")
+        steps.next()  # Reading
         _read(cursor, path, chosen)
         columns = _columns(cursor)
-        steps.next("Checking")
+        steps.next()  # Checking
         cursor.execute(_checked_rows(columns, kind, source_id))
         _fill_report(cursor, report)
         if report.invalid and not skip_invalid:
             raise ImportRefused(report)
-        steps.next("Storing")
+        steps.next()  # Storing
         cursor.execute(
             "CREATE OR REPLACE TEMP TABLE journal_lines AS "
             "SELECT * EXCLUDE (row_number, problem) FROM checked WHERE problem IS NULL"
@@ -137,7 +137,7 @@ def import_file(
     report.stored = result.stored
     report.duplicates = result.duplicates
     report.load_id = load_id
-    steps.next("Identities, orders and traits")
+    steps.next()  # Identities, orders and traits
     resolve_load(store, database, load_id)
     refresh_after_load(store, load_id)
     steps.done()
@@ -152,13 +152,12 @@ class _Steps:
         self.total = total
         self.begun = False
 
-    def next(self, label: str) -> None:
+    def next(self) -> None:
         if self.begun:
             self.progress.advance(1)
         else:
             self.progress.start("Import", self.total)
             self.begun = True
-        self.label = label
 
     def done(self) -> None:
         self.progress.advance(1)

@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, cast
@@ -26,7 +26,7 @@ from twofold.core.progress import ProgressReporter
 from twofold.core.settings import Settings
 from twofold.core.time import utcnow
 from twofold.events.lake import apply_retention, export_lake
-from twofold.events.store import EventStore, LoadResult, event_store_path
+from twofold.events.store import EventStore, event_store_path
 from twofold.identity.events import mirror_mappings, pending_loads, resolve_load
 from twofold.ingest import inbox
 from twofold.ingest.imports import FileFormat, ImportRefused, ImportReport, import_file
@@ -143,7 +143,6 @@ class Ingestion:
         database: Database,
         *,
         rotate_seconds: float = 0.2,
-        after_load: Callable[[LoadResult], None] | None = None,
         retention_days: int = 0,
         lake_directory: Path | None = None,
         maintenance_seconds: float = 3600.0,
@@ -163,7 +162,6 @@ class Ingestion:
         self.person_stores = PersonStores(
             database, self.store, forget_in_memory=self.rejections.forget
         )
-        self.after_load = after_load
         self._wakeup = threading.Event()
         self._stopping = False
         self._idle = threading.Condition()
@@ -322,8 +320,6 @@ class Ingestion:
                 if not result.already_loaded:
                     self._resolve(result.load_id)
                 self._derive(result.load_id)
-                if self.after_load is not None:
-                    self.after_load(result)
                 segment.unlink(missing_ok=True)
             with self._idle:
                 self._pending -= 1

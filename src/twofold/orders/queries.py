@@ -9,7 +9,7 @@ from typing import Any, Final
 
 from twofold.core.errors import NotFound, ValidationFailed
 from twofold.core.money import format_amount
-from twofold.core.time import as_utc
+from twofold.core.time import as_utc, naive_utc
 from twofold.events.store import EventStore
 from twofold.store.listing import decode_cursor, encode_cursor
 
@@ -53,10 +53,10 @@ class OrderFilters:
                 values.append(value)
         if self.since is not None:
             conditions.append("placed_at >= ?")
-            values.append(_naive(self.since))
+            values.append(naive_utc(self.since))
         if self.until is not None:
             conditions.append("placed_at < ?")
-            values.append(_naive(self.until))
+            values.append(naive_utc(self.until))
         return conditions, values
 
 
@@ -70,7 +70,7 @@ def list_orders(
         if sort != SORT or not isinstance(moment, datetime):
             raise ValidationFailed.on("cursor", "is not a cursor returned by this API")
         conditions.append("(placed_at < ? OR (placed_at = ? AND order_key < ?))")
-        values.extend([_naive(moment), _naive(moment), order_key])
+        values.extend([naive_utc(moment), naive_utc(moment), order_key])
     where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     sql = f"SELECT {_FIELDS} FROM orders {where} ORDER BY placed_at DESC, order_key DESC LIMIT ?"  # noqa: S608 (constant columns; values are parameters)
     rows = _fetch(store, sql, [*values, limit + 1])
@@ -140,7 +140,3 @@ def _fetch(store: EventStore, sql: str, values: list[Any]) -> list[dict[str, Any
         result = reader.execute(sql, values)
         names = [column[0] for column in result.description or []]
         return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
-
-
-def _naive(moment: datetime) -> datetime:
-    return as_utc(moment).replace(tzinfo=None)

@@ -23,7 +23,7 @@ from typing import Final
 import duckdb
 
 from twofold.core.time import utcnow
-from twofold.events.store import EventStore
+from twofold.events.store import EventStore, count_rows
 from twofold.orders.derive import (
     rebuild_orders,
     start_touched_orders,
@@ -93,7 +93,7 @@ def refresh_after_load(store: EventStore, load_id: int) -> RefreshResult:
         cursor.execute(
             "CREATE OR REPLACE TEMP TABLE changed AS SELECT DISTINCT person_id FROM person_changes"
         )
-        changed = _count(cursor, "SELECT count(*) FROM changed")
+        changed = count_rows(cursor, "SELECT count(*) FROM changed")
         _empty_counted(cursor)
         start_touched_orders(cursor)
         if new:
@@ -103,7 +103,7 @@ def refresh_after_load(store: EventStore, load_id: int) -> RefreshResult:
             touch_orders_of_changed_persons(cursor)
             forget_persons(cursor, "changed")
             cursor.execute(_COUNT_CHANGED)
-        orders = _count(cursor, "SELECT count(*) FROM touched_orders")
+        orders = count_rows(cursor, "SELECT count(*) FROM touched_orders")
         _update(cursor, rebuild=orders > 0)
         cursor.execute("DELETE FROM person_changes")
         _drop_temporaries(cursor)
@@ -174,8 +174,3 @@ def _update(cursor: duckdb.DuckDBPyConnection, *, rebuild: bool) -> None:
 def _drop_temporaries(cursor: duckdb.DuckDBPyConnection) -> None:
     for table in _TEMP_TABLES:
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
-
-
-def _count(cursor: duckdb.DuckDBPyConnection, sql: str) -> int:
-    row = cursor.execute(sql).fetchone()
-    return int(row[0]) if row else 0
