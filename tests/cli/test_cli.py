@@ -120,3 +120,22 @@ def test_demo_prints_login_and_key_and_builds_the_company(
     assert "already there" in again.stdout
     bad = run_cli(home, database_url, "demo", "--size", "enormous", "--no-serve")
     assert bad.returncode == 1
+
+
+def test_sources_from_the_cli(tmp_path: Path, database_url: str, database: Database) -> None:
+    home = tmp_path / "home"
+    created = run_cli(home, database_url, "sources", "create", "Web shop")
+    assert created.returncode == 0, created.stderr
+    assert re.search(r"^Write key: wk_\S{40,}$", created.stdout, re.MULTILINE)
+    duplicate = run_cli(home, database_url, "sources", "create", "Web shop")
+    assert duplicate.returncode == 1
+    assert "already exists" in duplicate.stderr
+    empty = run_cli(home, database_url, "sources", "create", "  ")
+    assert empty.returncode == 1
+    assert "name" in empty.stderr
+    listed = run_cli(home, database_url, "sources", "list")
+    assert listed.returncode == 0
+    assert "Web shop" in listed.stdout
+    assert "(active)" in listed.stdout
+    with database.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM sources").scalar_one() == 1
