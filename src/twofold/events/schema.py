@@ -120,6 +120,133 @@ SHOPIFY_STATEMENTS: Final = (
     """,
 )
 
+# What segments are evaluated against and write (docs/decisions/0013-segment-evaluation.md):
+# the ``*_facts`` tables mirror the records fields rules test (segments/facts.py), the
+# predictions models write ``person_predictions``, segments/membership.py the rest.
+SEGMENT_STATEMENTS: Final = (
+    """
+    CREATE TABLE IF NOT EXISTS person_facts (
+        person_id BIGINT PRIMARY KEY,
+        first_name VARCHAR,
+        last_name VARCHAR,
+        email VARCHAR,
+        phone VARCHAR,
+        emails VARCHAR[],
+        phones VARCHAR[],
+        title VARCHAR,
+        lifecycle_stage VARCHAR,
+        owner_id BIGINT,
+        created_at TIMESTAMP,
+        updated_at TIMESTAMP,
+        traits JSON,
+        custom JSON
+    )
+    """,
+    # Current memberships (people who left their account are kept, marked ``has_left``).
+    """
+    CREATE TABLE IF NOT EXISTS person_accounts (
+        person_id BIGINT NOT NULL,
+        account_id BIGINT NOT NULL,
+        title VARCHAR,
+        department VARCHAR,
+        has_left BOOLEAN NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS account_facts (
+        account_id BIGINT PRIMARY KEY,
+        name VARCHAR,
+        domain VARCHAR,
+        industry VARCHAR,
+        employees BIGINT,
+        annual_revenue DOUBLE,
+        annual_revenue_currency VARCHAR,
+        country VARCHAR,
+        region VARCHAR,
+        tier VARCHAR,
+        lifecycle VARCHAR,
+        owner_id BIGINT,
+        parent_id BIGINT,
+        created_at TIMESTAMP,
+        updated_at TIMESTAMP,
+        custom JSON
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS deal_facts (
+        deal_id BIGINT PRIMARY KEY,
+        account_id BIGINT,
+        person_id BIGINT,
+        pipeline_id BIGINT,
+        stage_id BIGINT,
+        stage_kind VARCHAR,
+        amount DOUBLE,
+        currency VARCHAR,
+        owner_id BIGINT,
+        forecast_category VARCHAR,
+        expected_close_date DATE,
+        created_at TIMESTAMP,
+        updated_at TIMESTAMP
+    )
+    """,
+    # How far the mirror has read the records database (one row per records table).
+    """
+    CREATE TABLE IF NOT EXISTS fact_watermarks (
+        name VARCHAR PRIMARY KEY,
+        updated_at TIMESTAMP,
+        timeline_id BIGINT
+    )
+    """,
+    # Scores written by the predictions models; one row per person, replaced on each scoring.
+    """
+    CREATE TABLE IF NOT EXISTS person_predictions (
+        person_id BIGINT PRIMARY KEY,
+        churn_risk DOUBLE,
+        probability_alive DOUBLE,
+        expected_purchases DOUBLE,
+        predicted_clv DOUBLE,
+        expected_next_order_days DOUBLE,
+        rfm_score VARCHAR,
+        rfm_group VARCHAR,
+        recency DOUBLE,
+        frequency DOUBLE,
+        monetary DOUBLE,
+        scored_at TIMESTAMP
+    )
+    """,
+    # Current members of every segment (``member_id`` is a person or an account id).
+    """
+    CREATE TABLE IF NOT EXISTS segment_members (
+        segment_id BIGINT NOT NULL,
+        member_id BIGINT NOT NULL,
+        entered_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (segment_id, member_id)
+    )
+    """,
+    # Every entry and exit, append-only: membership history, size over time, and the
+    # "Segment Entered" / "Segment Exited" events flows and webhooks read.
+    "CREATE SEQUENCE IF NOT EXISTS segment_transition_ids START 1",
+    """
+    CREATE TABLE IF NOT EXISTS segment_transitions (
+        transition_id BIGINT NOT NULL DEFAULT nextval('segment_transition_ids'),
+        segment_id BIGINT NOT NULL,
+        member_id BIGINT NOT NULL,
+        kind VARCHAR NOT NULL,
+        happened_at TIMESTAMP NOT NULL,
+        cause VARCHAR NOT NULL
+    )
+    """,
+    # When each segment was last evaluated in full (the schedule's clock).
+    """
+    CREATE TABLE IF NOT EXISTS segment_evaluations (
+        segment_id BIGINT PRIMARY KEY,
+        evaluated_at TIMESTAMP NOT NULL,
+        members BIGINT NOT NULL,
+        seconds DOUBLE NOT NULL
+    )
+    """,
+)
+
 STATEMENTS: Final = (
     "CREATE SEQUENCE IF NOT EXISTS event_ids START 1",
     """
@@ -199,6 +326,7 @@ STATEMENTS: Final = (
     *ORDER_STATEMENTS,
     *PROFILE_STATEMENTS,
     *SHOPIFY_STATEMENTS,
+    *SEGMENT_STATEMENTS,
     # Identifiers of erased persons, as SHA-256 of the (normalised) value: messages carrying
     # one are dropped when their segment is loaded, so an erased person is not re-created
     # from events still in the journal or sent later (docs/decisions/0009-merge-and-privacy.md).

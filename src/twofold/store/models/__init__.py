@@ -25,6 +25,7 @@ from twofold.store.models.ingestion import (
 )
 from twofold.store.models.persons import Person
 from twofold.store.models.pipelines import Pipeline, Stage
+from twofold.store.models.segments import Segment
 from twofold.store.models.timeline import TimelineEntry
 from twofold.store.models.users import ApiKey, User, WebSession
 
@@ -48,6 +49,7 @@ __all__ = [
     "Person",
     "Pipeline",
     "Quota",
+    "Segment",
     "Source",
     "SourceKey",
     "Stage",

@@ -16,7 +16,10 @@ class Account(Timestamped, Base):
     """An organisation; ``parent_id`` builds group → subsidiary hierarchies."""
 
     __tablename__ = "accounts"
-    __table_args__ = (Index("ix_accounts_name_id", "name", "id"),)
+    __table_args__ = (
+        Index("ix_accounts_name_id", "name", "id"),
+        Index("ix_accounts_updated_at", "updated_at"),  # the segment fact mirror's feed
+    )
 
     id: Mapped[int] = mapped_column(Identifier, primary_key=True)
     name: Mapped[str] = mapped_column(String(300))
@@ -41,7 +44,10 @@ class Membership(Timestamped, Base):
     """A person at an account: title, department, reporting line and buying roles."""
 
     __tablename__ = "memberships"
-    __table_args__ = (UniqueConstraint("person_id", "account_id"),)
+    __table_args__ = (
+        UniqueConstraint("person_id", "account_id"),
+        Index("ix_memberships_updated_at", "updated_at"),  # the segment fact mirror's feed
+    )
 
     id: Mapped[int] = mapped_column(Identifier, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))

@@ -14,7 +14,10 @@ class Person(Timestamped, Base):
     """Any human the business knows; the first email and phone are the primary ones."""
 
     __tablename__ = "persons"
-    __table_args__ = (Index("ix_persons_last_name_id", "last_name", "id"),)
+    __table_args__ = (
+        Index("ix_persons_last_name_id", "last_name", "id"),
+        Index("ix_persons_updated_at", "updated_at"),  # the segment fact mirror's feed
+    )
 
     id: Mapped[int] = mapped_column(Identifier, primary_key=True)
     first_name: Mapped[str] = mapped_column(String(200), default="")

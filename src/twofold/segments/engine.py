@@ -1,0 +1,167 @@
+"""Keep every segment's membership current: after each load, after record changes, on a clock.
+
+- ``after_load``: the persons a load's events belong to are re-evaluated in the segments whose
+  rules read one of the load's event names (or orders, or computed traits), then in the
+  segments that refer to those; account segments for those persons' accounts.
+- ``after_facts``: the fact mirror reports persons and accounts whose records changed; they
+  are re-evaluated in every segment (a new person can enter a ``not`` segment).
+- ``refresh``: every segment in full, in dependency order (the hourly schedule: people also
+  leave "within 7 days" segments when time passes).
+
+All writes go through the event store's one writer; the engine runs in the loader thread, or
+in a request for a segment just saved.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+
+from twofold.core.time import naive_utc, utcnow
+from twofold.events.store import EventStore
+from twofold.segments import membership
+from twofold.segments.definitions import Definition, dependents, load_definitions
+from twofold.segments.facts import FactChanges, sync_facts
+from twofold.segments.membership import Evaluation
+from twofold.store.database import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _LoadTouched:
+    persons: list[int]
+    names: frozenset[str]
+    orders: bool
+
+
+class SegmentEngine:
+    """Membership upkeep for one data directory."""
+
+    def __init__(self, store: EventStore, database: Database) -> None:
+        self.store = store
+        self.database = database
+
+    def definitions(self) -> list[Definition]:
+        with self.database.transaction(write=False) as session:
+            return load_definitions(session)
+
+    def sync(self, now: datetime | None = None) -> FactChanges:
+        """Mirror record changes into the facts, then re-evaluate the members they touch."""
+        changes = sync_facts(self.store, self.database)
+        if changes.full:
+            self.refresh(now, cause="records")
+        elif changes:
+            self.after_facts(changes, now)
+        return changes
+
+    def refresh(
+        self, now: datetime | None = None, *, cause: str = "schedule",
+        only: set[int] | None = None,
+    ) -> list[Evaluation]:  # fmt: skip
+        """Every segment (or ``only`` those and their dependents) in full, in order."""
+        at = naive_utc(now or utcnow())
+        definitions = self.definitions()
+        chosen = None if only is None else only | dependents(definitions, only)
+        results = []
+        for definition in definitions:
+            if chosen is not None and definition.id not in chosen:
+                continue
+            with self.store.writer() as writer:
+                results.append(membership.evaluate(writer, definition, now=at, cause=cause))
+        return results
+
+    def after_load(self, load_id: int, now: datetime | None = None) -> list[Evaluation]:
+        touched = self._touched_by(load_id)
+        if not touched.persons:
+            return []
+        definitions = self.definitions()
+        affected = {
+            d.id
+            for d in definitions
+            if d.reads.event_names & touched.names or d.reads.stats
+            or (d.reads.orders and touched.orders)
+        }  # fmt: skip
+        if not affected:
+            return []
+        affected |= dependents(definitions, affected)
+        return self._scoped(
+            [d for d in definitions if d.id in affected],
+            persons=touched.persons, accounts=None, now=now, cause="event",
+        )  # fmt: skip
+
+    def after_facts(self, changes: FactChanges, now: datetime | None = None) -> list[Evaluation]:
+        persons = set(changes.persons)
+        if changes.accounts:
+            with self.store.reader() as reader:
+                persons.update(_related(reader, "person_id", "account_id", changes.accounts))
+        accounts = set(changes.accounts)
+        return self._scoped(
+            self.definitions(), persons=sorted(persons), accounts=sorted(accounts), now=now,
+            cause="record",
+        )  # fmt: skip
+
+    def _scoped(
+        self,
+        definitions: Sequence[Definition],
+        *,
+        persons: Sequence[int],
+        accounts: Sequence[int] | None,
+        now: datetime | None,
+        cause: str,
+    ) -> list[Evaluation]:
+        at = naive_utc(now or utcnow())
+        if accounts is None or any(d.target == "accounts" for d in definitions):
+            with self.store.reader() as reader:
+                related = _related(reader, "account_id", "person_id", persons)
+            accounts = sorted(set(accounts or ()) | related)
+        results = []
+        for definition in definitions:
+            scope = accounts if definition.target == "accounts" else persons
+            if not scope:
+                continue
+            with self.store.writer() as writer:
+                results.append(
+                    membership.evaluate(writer, definition, now=at, cause=cause, scope=scope)
+                )
+        return results
+
+    def _touched_by(self, load_id: int) -> _LoadTouched:
+        with self.store.reader() as reader:
+            persons = _ids(reader.execute(
+                "SELECT DISTINCT person_id FROM events WHERE load_id = ? AND person_id IS NOT NULL",
+                [load_id]))  # fmt: skip
+            rows = reader.execute(
+                "SELECT DISTINCT CASE WHEN type = 'track' THEN name ELSE type END, "
+                "bool_or(order_id IS NOT NULL) OVER () FROM events WHERE load_id = ?",
+                [load_id],
+            ).fetchall()
+        return _LoadTouched(
+            persons=persons,
+            names=frozenset(str(name) for name, _ in rows if name is not None),
+            orders=any(bool(has_order) for _, has_order in rows),
+        )
+
+
+def _ids(cursor: duckdb.DuckDBPyConnection) -> list[int]:
+    return [int(row[0]) for row in cursor.fetchall()]
+
+
+def _related(
+    reader: duckdb.DuckDBPyConnection, wanted: str, given: str, ids: Iterable[int]
+) -> set[int]:
+    """Accounts of persons or persons of accounts, through current memberships."""
+    assert {wanted, given} == {"person_id", "account_id"}
+    return set(
+        _ids(
+            reader.execute(
+                f"SELECT {wanted} FROM person_accounts "  # noqa: S608 - the two column names
+                f"WHERE {given} IN (SELECT unnest(?::BIGINT[]))",
+                [sorted(ids)],
+            )
+        )
+    )
