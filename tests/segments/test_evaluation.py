@@ -257,3 +257,9 @@ def test_values_never_reach_the_sql_text(tmp_path: Path) -> None:
         assert world.members({"event": "Product Viewed"}) == {1, 2, 3}
     finally:
         world.close()
+
+
+def test_first_order_days_ago(world: World) -> None:
+    # First orders: Ann 100 days ago, Bob 200 days ago (Cem's only order was cancelled).
+    assert world.members({"order": {"first_seen_days_ago": {"lte": 150}}}) == {1}
+    assert world.members({"order": {"first_seen_days_ago": {"gt": 150}}}) == {2}

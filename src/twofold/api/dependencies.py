@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from twofold.auth.credentials import key_use_is_stale, record_api_key_use, user_for_api_key
 from twofold.core.errors import NotAuthenticated, ValidationFailed
 from twofold.core.settings import Settings
+from twofold.ingest.runtime import Ingestion
 from twofold.store.database import Database
 from twofold.store.models import User
 
@@ -40,6 +41,14 @@ def get_session(
     with database.transaction(write=request.method not in SAFE_METHODS) as session:
         yield session
 
+
+def get_ingestion(request: Request) -> Ingestion:
+    """The event pipeline (journal, event store, segment engine) started with the app."""
+    ingestion: Ingestion = request.app.state.ingestion
+    return ingestion
+
+
+EventIngestion = Annotated[Ingestion, Depends(get_ingestion)]
 
 # scope="function": commit before the response is sent, so a 2xx means the write is durable.
 DbSession = Annotated[Session, Depends(get_session, scope="function")]

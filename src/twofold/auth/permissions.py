@@ -68,3 +68,9 @@ def ensure_can_erase_person(actor: User | None) -> None:
     """Erasure cannot be undone and removes records other users own: admins only."""
     if actor is not None and actor.role != Role.ADMIN:
         raise PermissionDenied("only admins can erase a person's data")
+
+
+def ensure_can_export_audience(actor: User | None) -> None:
+    """Member lists and ad-platform files carry contact data: admins, managers, marketers."""
+    if actor is not None and actor.role not in AUDIENCE_ROLES | {Role.MANAGER}:
+        raise PermissionDenied("only admins, managers and marketers can export segment members")

@@ -28,6 +28,8 @@ class Settings:
     events_retention_days: int = 0  # 0 keeps events for ever
     lake_directory: Path | None = None  # where the Parquet lake is exported, hourly
     maintenance_seconds: float = 3600.0
+    # How often every segment is re-evaluated in full (time-relative conditions move with it).
+    segment_refresh_seconds: int = 3600
     # The company currency: forecasts, quotas and exchange rates are expressed in it.
     base_currency: str = DEFAULT_BASE_CURRENCY
 
@@ -58,19 +60,26 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         lake_directory=Path(env["TWOFOLD_LAKE_DIR"]).resolve()
         if env.get("TWOFOLD_LAKE_DIR")
         else None,
+        segment_refresh_seconds=_whole_number(
+            env, "TWOFOLD_SEGMENT_REFRESH_SECONDS", 3600, unit="seconds", minimum=1
+        ),
         base_currency=parse_currency(
             env.get("TWOFOLD_BASE_CURRENCY", DEFAULT_BASE_CURRENCY), field="TWOFOLD_BASE_CURRENCY"
         ),
     )
 
 
-def _whole_number(env: dict[str, str], name: str, default: int) -> int:
+def _whole_number(
+    env: dict[str, str], name: str, default: int, *, unit: str = "days", minimum: int = 0
+) -> int:
     """A non-negative integer setting; anything else stops the start with a clear message."""
     text = env.get(name, "").strip()
     if not text:
         return default
-    if not text.isdigit():
-        raise ValueError(f"{name} must be a whole number of days, not {text!r}")
+    if not text.isdigit() or int(text) < minimum:
+        raise ValueError(
+            f"{name} must be a whole number of {unit} (at least {minimum}), not {text!r}"
+        )
     return int(text)
 
 

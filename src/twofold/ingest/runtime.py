@@ -37,6 +37,7 @@ from twofold.ingest.sources import create_source, find_source, source_for_write_
 from twofold.persons.erasure import settle_pending_erasures
 from twofold.persons.stores import PersonStores
 from twofold.profiles.refresh import refresh_after_load, underived_loads
+from twofold.segments.engine import SegmentEngine
 from twofold.shopify.redaction import carry_out_redactions
 from twofold.store.database import Database
 
@@ -45,6 +46,7 @@ log = logging.getLogger(__name__)
 KEY_CACHE_SECONDS = 2.0
 MAX_SHOWN_BYTES = 2000
 RETRY_SECONDS = 1.0
+FACT_SYNC_SECONDS = 1.0  # how often record changes are mirrored for segments
 # What the event store raises for a segment it cannot parse: retrying would not help.
 UNREADABLE = (duckdb.InvalidInputException, duckdb.ConversionException)
 
@@ -146,11 +148,15 @@ class Ingestion:
         retention_days: int = 0,
         lake_directory: Path | None = None,
         maintenance_seconds: float = 3600.0,
+        segment_refresh_seconds: float = 3600.0,
     ) -> None:
         self.retention_days = retention_days
         self.lake_directory = lake_directory
         self.maintenance_seconds = maintenance_seconds
         self._maintained_at = time.monotonic()
+        self.segment_refresh_seconds = segment_refresh_seconds
+        self._segments_refreshed_at = time.monotonic()
+        self._facts_synced_at = 0.0
         self.home = home
         self.store = EventStore(event_store_path(home))
         self.journal = Journal(
@@ -162,6 +168,7 @@ class Ingestion:
         self.person_stores = PersonStores(
             database, self.store, forget_in_memory=self.rejections.forget
         )
+        self.segments = SegmentEngine(self.store, database)
         self._wakeup = threading.Event()
         self._stopping = False
         self._idle = threading.Condition()
@@ -177,6 +184,7 @@ class Ingestion:
             retention_days=settings.events_retention_days,
             lake_directory=settings.lake_directory,
             maintenance_seconds=settings.maintenance_seconds,
+            segment_refresh_seconds=settings.segment_refresh_seconds,
         )
 
     def maintain(self) -> None:
@@ -294,6 +302,7 @@ class Ingestion:
             self._load_ready()
             self._serve_inbox()
             self._redact()
+            self._keep_segments_current()
             if time.monotonic() - self._maintained_at >= self.maintenance_seconds:
                 self._maintain_safely()
             if self._stopping:
@@ -320,6 +329,7 @@ class Ingestion:
                 if not result.already_loaded:
                     self._resolve(result.load_id)
                 self._derive(result.load_id)
+                self._segments_after_load(result.load_id)
                 segment.unlink(missing_ok=True)
             with self._idle:
                 self._pending -= 1
@@ -347,6 +357,32 @@ class Ingestion:
         if done.requests:
             log.info("Shopify redactions: %s requests, %s persons erased", done.requests,
                      done.persons_erased)  # fmt: skip
+
+    def _segments_after_load(self, load_id: int) -> None:
+        """Members the load's events move in or out (the persons it created enter through
+        the fact mirror, right after)."""
+        try:
+            self.segments.sync()
+            self._facts_synced_at = time.monotonic()
+            self.segments.after_load(load_id)
+        except Exception as error:  # the hourly refresh catches up; ingestion goes on
+            self.last_error = error
+            log.exception("could not update segment membership after load %s", load_id)
+
+    def _keep_segments_current(self) -> None:
+        """Record changes (about once a second) and the full refresh on its schedule."""
+        now = time.monotonic()
+        try:
+            if now - self._segments_refreshed_at >= self.segment_refresh_seconds:
+                self._segments_refreshed_at = now
+                self.segments.sync()
+                self.segments.refresh(cause="schedule")
+            elif now - self._facts_synced_at >= FACT_SYNC_SECONDS:
+                self._facts_synced_at = now
+                self.segments.sync()
+        except Exception as error:  # retried on the next pass
+            self.last_error = error
+            log.exception("could not keep segment membership current")
 
     def _retry_later(self) -> None:
         time.sleep(RETRY_SECONDS)

@@ -233,7 +233,7 @@ class _Compiler:
     ) -> Sql:
         if node.count is not None:
             return self.measured(sql, "count(*)", node.count, "persons", scope)
-        first_seen = node.first_seen_days_ago if isinstance(node, Event) else None
+        first_seen = node.first_seen_days_ago
         if first_seen is not None:
             return sql.add(" HAVING ").extend(comparison_sql(self.days_ago(first), first_seen))
         if node.last_seen_days_ago is not None:

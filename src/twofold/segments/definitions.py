@@ -83,8 +83,11 @@ def reads_of(node: Node) -> Reads:
 
 
 def _is_time_relative(node: Event | Order) -> bool:
-    seen = node.first_seen_days_ago if isinstance(node, Event) else None
-    return bool(node.window.within_days is not None or seen is not None or node.last_seen_days_ago)
+    return bool(
+        node.window.within_days is not None
+        or node.first_seen_days_ago is not None
+        or node.last_seen_days_ago is not None
+    )
 
 
 def load_definitions(session: Session) -> list[Definition]:

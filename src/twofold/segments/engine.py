@@ -15,6 +15,7 @@ in a request for a segment just saved.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,6 +46,8 @@ class SegmentEngine:
     def __init__(self, store: EventStore, database: Database) -> None:
         self.store = store
         self.database = database
+        # The loader thread and requests (a segment just saved) share one engine.
+        self.lock = threading.RLock()
 
     def definitions(self) -> list[Definition]:
         with self.database.transaction(write=False) as session:
@@ -52,12 +55,13 @@ class SegmentEngine:
 
     def sync(self, now: datetime | None = None) -> FactChanges:
         """Mirror record changes into the facts, then re-evaluate the members they touch."""
-        changes = sync_facts(self.store, self.database)
-        if changes.full:
-            self.refresh(now, cause="records")
-        elif changes:
-            self.after_facts(changes, now)
-        return changes
+        with self.lock:
+            changes = sync_facts(self.store, self.database)
+            if changes.full:
+                self.refresh(now, cause="records")
+            elif changes:
+                self.after_facts(changes, now)
+            return changes
 
     def refresh(
         self, now: datetime | None = None, *, cause: str = "schedule",
@@ -68,12 +72,34 @@ class SegmentEngine:
         definitions = self.definitions()
         chosen = None if only is None else only | dependents(definitions, only)
         results = []
-        for definition in definitions:
-            if chosen is not None and definition.id not in chosen:
-                continue
-            with self.store.writer() as writer:
-                results.append(membership.evaluate(writer, definition, now=at, cause=cause))
+        with self.lock:
+            for definition in definitions:
+                if chosen is not None and definition.id not in chosen:
+                    continue
+                with self.store.writer() as writer:
+                    results.append(membership.evaluate(writer, definition, now=at, cause=cause))
         return results
+
+    def evaluate_saved(self, definition: Definition, now: datetime | None = None) -> Evaluation:
+        """A segment just created or changed (maybe not committed yet, so it is passed in):
+        in full, then the segments that refer to it."""
+        at = naive_utc(now or utcnow())
+        with self.lock:
+            self.sync(now)
+            with self.store.writer() as writer:
+                result = membership.evaluate(writer, definition, now=at, cause="saved")
+            stored = [d for d in self.definitions() if d.id != definition.id]
+            users = dependents([*stored, definition], {definition.id})
+            for other in stored:
+                if other.id in users:
+                    with self.store.writer() as writer:
+                        membership.evaluate(writer, other, now=at, cause="saved")
+        return result
+
+    def forget(self, segment_id: int) -> None:
+        """A deleted segment's members and history."""
+        with self.lock, self.store.writer() as writer:
+            membership.forget(writer, segment_id)
 
     def after_load(self, load_id: int, now: datetime | None = None) -> list[Evaluation]:
         touched = self._touched_by(load_id)
@@ -120,14 +146,15 @@ class SegmentEngine:
                 related = _related(reader, "account_id", "person_id", persons)
             accounts = sorted(set(accounts or ()) | related)
         results = []
-        for definition in definitions:
-            scope = accounts if definition.target == "accounts" else persons
-            if not scope:
-                continue
-            with self.store.writer() as writer:
-                results.append(
-                    membership.evaluate(writer, definition, now=at, cause=cause, scope=scope)
-                )
+        with self.lock:
+            for definition in definitions:
+                scope = accounts if definition.target == "accounts" else persons
+                if not scope:
+                    continue
+                with self.store.writer() as writer:
+                    results.append(
+                        membership.evaluate(writer, definition, now=at, cause=cause, scope=scope)
+                    )
         return results
 
     def _touched_by(self, load_id: int) -> _LoadTouched:

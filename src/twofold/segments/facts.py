@@ -114,6 +114,8 @@ def sync_facts(store: EventStore, database: Database) -> FactChanges:
             )
         rows = _Rows.read(session, pending)
     with store.writer() as writer:
+        # Records re-read only because of the slack (or already mirrored) are not changes.
+        rows.keep_changed(writer, pending)
         rows.replace(writer, pending)
         _set_watermark(writer, started, newest_entry)
     accounts_of_deals = rows.deal_accounts
@@ -174,14 +176,45 @@ class _Rows:
             ),
         )
 
-    def replace(self, writer: duckdb.DuckDBPyConnection, pending: _Pending) -> None:
-        for table, key, ids, rows, columns in (
+    def keep_changed(self, cursor: duckdb.DuckDBPyConnection, pending: _Pending) -> None:
+        """Narrow ``pending`` to the ids whose mirrored rows differ from what was read."""
+        changed: dict[str, set[int]] = {}
+        for table, key, ids, rows, columns in self._tables(pending):
+            changed[table] = set()
+            if not ids:
+                continue
+            names = ", ".join(name for name, _kind in columns)
+            held: dict[int, set[str]] = {}
+            for row in cursor.execute(
+                f"SELECT {names} FROM {table} WHERE {key} IN (SELECT unnest(?::BIGINT[]))",  # noqa: S608
+                [sorted(ids)],
+            ).fetchall():
+                held.setdefault(int(row[0]), set()).add(repr(row))
+            read: dict[int, set[str]] = {}
+            for row in rows:
+                read.setdefault(int(row[0]), set()).add(repr(row))
+            changed[table] = {i for i in ids if held.get(i) != read.get(i)}
+        pending.persons.intersection_update(changed["person_facts"] | changed["person_accounts"])
+        pending.accounts.intersection_update(changed["account_facts"])
+        pending.deals.intersection_update(changed["deal_facts"])
+        self.persons = [row for row in self.persons if row[0] in pending.persons]
+        self.accounts = [row for row in self.accounts if row[0] in pending.accounts]
+        self.deals = [row for row in self.deals if row[0] in pending.deals]
+        self.memberships = [row for row in self.memberships if row[0] in pending.persons]
+
+    def _tables(
+        self, pending: _Pending
+    ) -> list[tuple[str, str, set[int], list[tuple[Any, ...]], tuple[tuple[str, str], ...]]]:
+        return [
             ("person_facts", "person_id", pending.persons, self.persons, _PERSON_COLUMNS),
             ("account_facts", "account_id", pending.accounts, self.accounts, _ACCOUNT_COLUMNS),
             ("deal_facts", "deal_id", pending.deals, self.deals, _DEAL_COLUMNS),
             ("person_accounts", "person_id", pending.persons, self.memberships,
              _MEMBERSHIP_COLUMNS),
-        ):  # fmt: skip
+        ]  # fmt: skip
+
+    def replace(self, writer: duckdb.DuckDBPyConnection, pending: _Pending) -> None:
+        for table, key, ids, rows, columns in self._tables(pending):
             if not ids:
                 continue
             writer.execute(

@@ -15,6 +15,7 @@ Forms::
     {"event": "Order Completed", "last_seen_days_ago": {"gt": 180}}
     {"event": "Signed Up", "between": ["2026-01-01", "2026-03-31"]}
     {"order": {"count": {"gte": 2}, "within_days": 90}}
+    {"order": {"first_seen_days_ago": {"lte": 30}}}
     {"prediction": "churn_risk", "op": "gte", "value": 0.7}
     {"segment": 42}
     {"account": {"all": [{"field": "industry", "op": "eq", "value": "Software"},
@@ -146,6 +147,7 @@ class Order:
     aggregate: Literal["sum", "avg", "min", "max"] | None = None
     aggregate_property: str | None = None
     aggregate_comparison: Comparison | None = None
+    first_seen_days_ago: Comparison | None = None
     last_seen_days_ago: Comparison | None = None
 
 
@@ -349,17 +351,21 @@ class _Parser:
         if not isinstance(body, dict):
             self.fail(inner, "must be an object (count, sum, where, within_days...)")
             return None
-        allowed = {"where", "count", "within_days", "between", "last_seen_days_ago",
-                   *AGGREGATES, *COMPARISONS}  # fmt: skip
+        allowed = {"where", "count", "within_days", "between", "first_seen_days_ago",
+                   "last_seen_days_ago", *AGGREGATES, *COMPARISONS}  # fmt: skip
         self._only(body, allowed, inner)
         where = self._where(body.get("where"), f"{inner}.where", fields=ORDER_FIELDS)
         aggregate, prop, comparison = self._aggregate(body, inner, fields=ORDER_FIELDS)
+        count = self._comparison(body.get("count"), f"{inner}.count")
+        first_seen = self._comparison(body.get("first_seen_days_ago"),
+                                      f"{inner}.first_seen_days_ago")  # fmt: skip
+        last_seen = self._comparison(body.get("last_seen_days_ago"), f"{inner}.last_seen_days_ago")
+        if len([m for m in (count, aggregate, first_seen, last_seen) if m is not None]) > 1:
+            self.fail(inner, ONE_MEASURE)
         return Order(
-            where=where, window=self._window(body, inner),
-            count=self._comparison(body.get("count"), f"{inner}.count"),
-            aggregate=aggregate, aggregate_property=prop, aggregate_comparison=comparison,
-            last_seen_days_ago=self._comparison(body.get("last_seen_days_ago"),
-                                                f"{inner}.last_seen_days_ago"),
+            where=where, window=self._window(body, inner), count=count, aggregate=aggregate,
+            aggregate_property=prop, aggregate_comparison=comparison,
+            first_seen_days_ago=first_seen, last_seen_days_ago=last_seen,
         )  # fmt: skip
 
     def _account(self, raw: dict[str, Any], path: str, *, depth: int, **_: Any) -> Node | None:

@@ -20,6 +20,7 @@ from twofold.api.routes import (
     privacy_requests,
     profiles,
     quotas,
+    segments,
     sources,
 )
 
@@ -41,6 +42,7 @@ for module in (
     profiles,
     privacy_requests,
     identity_conflicts,
+    segments,
 ):
     api_router.include_router(module.router)
 
