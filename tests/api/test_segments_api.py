@@ -18,7 +18,10 @@ from twofold.ingest.sources import create_source
 from twofold.store.database import Database
 
 NL = {"trait": "country", "op": "eq", "value": "NL"}
-SHOES = {"event": "Product Viewed", "where": [{"property": "category", "op": "eq", "value": "shoes"}]}  # fmt: skip
+SHOES = {
+    "event": "Product Viewed",
+    "where": [{"property": "category", "op": "eq", "value": "shoes"}],
+}
 
 
 def wait_for(check: Callable[[], bool], seconds: float = 20) -> None:
@@ -88,8 +91,8 @@ def test_a_saved_segment_is_evaluated_and_follows_events_in_real_time(
           "properties": {"category": "shoes"}})  # fmt: skip
     wait_for(lambda: member_ids(api, browsing["id"]) == {bob})
 
-    both = api.created("/segments", {"name": "Dutch shoe browsers",
-                                     "rule": {"all": [{"segment": dutch["id"]}, SHOES]}})  # fmt: skip
+    both_rule = {"all": [{"segment": dutch["id"]}, SHOES]}
+    both = api.created("/segments", {"name": "Dutch shoe browsers", "rule": both_rule})
     assert both["member_count"] == 0
     shop({"type": "track", "userId": "ann", "event": "Product Viewed",
           "properties": {"category": "shoes"}})  # fmt: skip
