@@ -155,7 +155,9 @@ class Ingestion:
         self.maintenance_seconds = maintenance_seconds
         self._maintained_at = time.monotonic()
         self.segment_refresh_seconds = segment_refresh_seconds
-        self._segments_refreshed_at = time.monotonic()
+        # The first pass refreshes every segment: a load the previous process stored but did
+        # not re-evaluate is caught up at start, not an hour later.
+        self._segments_refreshed_at = time.monotonic() - segment_refresh_seconds
         self._facts_synced_at = 0.0
         self.home = home
         self.store = EventStore(event_store_path(home))
