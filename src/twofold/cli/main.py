@@ -15,6 +15,7 @@ from twofold.auth.users import create_user, get_user_by_email
 from twofold.cli.imports import events_app, import_app
 from twofold.cli.persons import persons_app
 from twofold.cli.progress import RichProgress
+from twofold.cli.segments import segments_app
 from twofold.cli.setup import initialise
 from twofold.cli.sources import sources_app
 from twofold.core.enums import Role
@@ -36,6 +37,7 @@ apikeys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(apikeys_app, name="apikeys")
 app.add_typer(sources_app, name="sources")
+app.add_typer(segments_app, name="segments")
 app.add_typer(import_app, name="import")
 app.add_typer(events_app, name="events")
 app.add_typer(persons_app, name="persons")

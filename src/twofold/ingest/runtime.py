@@ -382,6 +382,7 @@ class Ingestion:
             elif now - self._facts_synced_at >= FACT_SYNC_SECONDS:
                 self._facts_synced_at = now
                 self.segments.sync()
+                self.segments.catch_up()
         except Exception as error:  # retried on the next pass
             self.last_error = error
             log.exception("could not keep segment membership current")

@@ -78,7 +78,7 @@ def create_segment(
 def update_segment(
     session: Session,
     *,
-    actor: User,
+    actor: User | None,
     segment: Segment,
     data: SegmentUpdate,
     expected_version: int | None = None,
@@ -97,7 +97,7 @@ def update_segment(
     return segment
 
 
-def delete_segment(session: Session, *, actor: User, segment: Segment) -> None:
+def delete_segment(session: Session, *, actor: User | None, segment: Segment) -> None:
     """Refused while another segment refers to it (that rule would lose its meaning)."""
     _ensure_can_manage(actor, segment)
     users = sorted(other for other, refs in references_of(session).items() if segment.id in refs)
@@ -114,7 +114,10 @@ def _target(segment: Segment) -> Target:
     return "accounts" if segment.target == "accounts" else "persons"
 
 
-def _ensure_can_manage(actor: User, segment: Segment) -> None:
+def _ensure_can_manage(actor: User | None, segment: Segment) -> None:
+    """``None`` is the command line: the installation's operator."""
+    if actor is None:
+        return
     ensure_can_write(actor)
     if actor.role in MANAGE_ANY or segment.created_by_id == actor.id:
         return

@@ -52,6 +52,7 @@ class Definition:
     name: str
     target: Target
     node: Node
+    version: int = 0
 
     @property
     def reads(self) -> Reads:
@@ -103,7 +104,8 @@ def load_definitions(session: Session) -> list[Definition]:
 
 def as_definition(segment: Segment) -> Definition:
     target: Target = "accounts" if segment.target == "accounts" else "persons"
-    return Definition(segment.id, segment.name, target, parse_rule(segment.rule, target=target))
+    node = parse_rule(segment.rule, target=target)
+    return Definition(segment.id, segment.name, target, node, segment.version or 0)
 
 
 def in_dependency_order(definitions: Iterable[Definition]) -> list[Definition]:

@@ -48,6 +48,9 @@ class SegmentEngine:
         self.database = database
         # The loader thread and requests (a segment just saved) share one engine.
         self.lock = threading.RLock()
+        # Definition versions as last evaluated: a definition saved by another process (the
+        # command line) is noticed by ``catch_up``.
+        self._versions: dict[int, int] | None = None
 
     def definitions(self) -> list[Definition]:
         with self.database.transaction(write=False) as session:
@@ -73,6 +76,8 @@ class SegmentEngine:
         chosen = None if only is None else only | dependents(definitions, only)
         results = []
         with self.lock:
+            if only is None:
+                self._versions = {d.id: d.version for d in definitions}
             for definition in definitions:
                 if chosen is not None and definition.id not in chosen:
                     continue
@@ -88,6 +93,8 @@ class SegmentEngine:
             self.sync(now)
             with self.store.writer() as writer:
                 result = membership.evaluate(writer, definition, now=at, cause="saved")
+            if self._versions is not None:
+                self._versions[definition.id] = definition.version
             stored = [d for d in self.definitions() if d.id != definition.id]
             users = dependents([*stored, definition], {definition.id})
             for other in stored:
@@ -96,10 +103,25 @@ class SegmentEngine:
                         membership.evaluate(writer, other, now=at, cause="saved")
         return result
 
+    def catch_up(self, now: datetime | None = None) -> None:
+        """Evaluate definitions created or changed elsewhere since the last look; forget the
+        members of deleted ones."""
+        with self.lock:
+            if self._versions is None:
+                return  # the first full refresh sets the baseline
+            definitions = {d.id: d for d in self.definitions()}
+            for segment_id in set(self._versions) - set(definitions):
+                self.forget(segment_id)
+            for definition in definitions.values():
+                if self._versions.get(definition.id) != definition.version:
+                    self.evaluate_saved(definition, now)
+
     def forget(self, segment_id: int) -> None:
         """A deleted segment's members and history."""
         with self.lock, self.store.writer() as writer:
             membership.forget(writer, segment_id)
+            if self._versions is not None:
+                self._versions.pop(segment_id, None)
 
     def after_load(self, load_id: int, now: datetime | None = None) -> list[Evaluation]:
         touched = self._touched_by(load_id)
