@@ -114,14 +114,17 @@ def bgnbd_expected_purchases(
 ) -> FloatArray:
     """E[purchases in (T, T+horizon] | x, t_x, T] (the paper's equation 10).
 
-    Its 2F1(r+x, b+x; a+b+x-1; t/(alpha+T+t)) ((alpha+T)/(alpha+T+t))^(r+x) is rewritten by
-    Pfaff's transformation as 2F1(r+x, a-1; a+b+x-1; -t/(alpha+T)), which has no power factor
-    to overflow for large x.
+    Its ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; t/(alpha+T+t)) overflows and
+    loses its accuracy for large x. Two Pfaff transformations turn it into
+    ((alpha+T)/(alpha+T+t))^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; t/(alpha+T+t)), whose first two
+    parameters do not grow with x and whose argument stays in [0, 1).
     """
     r, alpha, b = params.r, params.alpha, params.b
     # (1 - 2F1)/(a-1) is smooth in a but 0/0 at a = 1: step just off it.
     a = params.a if abs(params.a - 1) > 1e-7 else 1 + 1e-7
-    series = hyp2f1(r + frequency, a - 1, a + b + frequency - 1, -horizon / (alpha + age))
-    if_alive = (a + b + frequency - 1) / (a - 1) * (1 - series)
+    log_shrink = np.log(alpha + age) - np.log(alpha + age + horizon)
+    series = hyp2f1(a + b - 1 - r, a - 1, a + b + frequency - 1, -np.expm1(log_shrink))
+    remaining = -np.expm1((a - 1) * log_shrink + np.log(series))
+    if_alive = (a + b + frequency - 1) / (a - 1) * remaining
     alive = bgnbd_probability_alive(params, frequency, recency, age)
     return np.asarray(if_alive * alive, dtype=np.float64)

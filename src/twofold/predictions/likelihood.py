@@ -90,7 +90,8 @@ def maximise(
             return np.inf, np.zeros_like(log_params)
         return -value * scale, -gradient * params * scale
 
-    def step(intermediate_result: OptimizeResult) -> None:  # scipy passes it by this name
+    # scipy passes the OptimizeResult only to a parameter of exactly this name
+    def step(intermediate_result: OptimizeResult) -> None:  # noqa: ARG001
         nonlocal iterations
         iterations += 1
         reporter.advance(1)
