@@ -14,7 +14,7 @@ from twofold.predictions.bgnbd import (
     bgnbd_log_likelihood,
     bgnbd_probability_alive,
 )
-from twofold.predictions.gammagamma import gammagamma_log_likelihood
+from twofold.predictions.gammagamma import gammagamma_log_likelihood, spend_rows
 from twofold.predictions.likelihood import central_difference_gradient
 from twofold.predictions.paretonbd import (
     ParetoNbdParams,
@@ -102,10 +102,9 @@ def test_gammagamma_gradient_matches_finite_differences() -> None:
     m = np.array([10.0, 35.5, 18.2, 60.0, 22.0])
     weights = np.array([3, 1, 2, 1, 5.0])
     params = np.array([6.25, 3.74, 15.44])
-    _, gradient = gammagamma_log_likelihood(params, x, m, weights)
-    numeric = central_difference_gradient(
-        lambda at: gammagamma_log_likelihood(at, x, m, weights)[0], params
-    )
+    rows = spend_rows(x, m, weights)
+    _, gradient = gammagamma_log_likelihood(params, rows)
+    numeric = central_difference_gradient(lambda at: gammagamma_log_likelihood(at, rows)[0], params)
     np.testing.assert_allclose(gradient, numeric, rtol=1e-6)
 
 

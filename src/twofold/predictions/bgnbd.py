@@ -36,37 +36,59 @@ class BgNbdParams(ParameterSet):
 
 
 def bgnbd_log_likelihood(params: FloatArray, rows: PurchaseRows) -> tuple[float, FloatArray]:
-    """Total log-likelihood of the weighted rows and its gradient in (r, alpha, a, b)."""
+    """Total log-likelihood of the weighted rows and its gradient in (r, alpha, a, b).
+
+    Terms of x alone are summed per distinct x, logs of alpha + T and alpha + t_x are taken
+    per distinct value, and the bracket's second term only exists for the rows with x > 0:
+    what is left per row is a handful of multiplications, one exp and one log.
+    """
     r, alpha, a, b = (float(value) for value in params)
-    x, t_x, age, weights = rows.frequency, rows.recency, rows.age, rows.weights
-    by_x, index = rows.distinct_frequency, rows.frequency_index
-    repeat = x > 0
-    log_alpha_age = np.log(alpha + age)
-    log_alpha_recency = np.log(alpha + t_x)
-    counts = (gammaln(r + by_x) - gammaln(r))[index] + r * np.log(alpha)
-    dropout = (gammaln(a + b) + gammaln(b + by_x) - gammaln(b) - gammaln(a + b + by_x))[index]
-    alive_term = -(r + x) * log_alpha_age
-    dead_term = np.full_like(x, -np.inf)
-    dead_term[repeat] = (
-        np.log(a) - np.log(b + x[repeat] - 1) - (r + x[repeat]) * log_alpha_recency[repeat]
+    by_x = rows.by_frequency
+    xs, x_weights = by_x.values, by_x.weights
+    total_weight = float(x_weights.sum())
+    repeat = slice(rows.repeat_start, None)
+    x, w = rows.frequency, rows.weights
+    log_age = np.log(alpha + rows.by_age.values)[rows.by_age.index]
+    inverse_age = (1.0 / (alpha + rows.by_age.values))[rows.by_age.index]
+    shape = r + x  # r + x per row
+    weighted_shape = w * shape
+    # bracket = (alpha+T)^-(r+x) [1 + exp(d)] with d the log ratio of its two terms (x > 0)
+    log_recency = np.log(alpha + rows.by_recency.values)[rows.by_recency.index[repeat]]
+    inverse_recency = (1.0 / (alpha + rows.by_recency.values))[rows.by_recency.index[repeat]]
+    log_b_shift = np.log(b + np.maximum(xs, 1.0) - 1)[by_x.index[repeat]]
+    ratio = np.log(a) - log_b_shift - shape[repeat] * (log_recency - log_age[repeat])
+    dead_share = expit(ratio)
+    w_repeat = w[repeat]
+    per_x = (
+        gammaln(r + xs)
+        - gammaln(r)
+        + gammaln(a + b)
+        + gammaln(b + xs)
+        - gammaln(b)
+        - gammaln(a + b + xs)
     )
-    bracket = np.logaddexp(alive_term, dead_term)
-    dead_share = np.exp(dead_term - bracket)
-    alive_share = 1.0 - dead_share
-    gradient_rows = np.stack(
-        (
-            (digamma(r + by_x) - digamma(r))[index]
-            + np.log(alpha)
-            - alive_share * log_alpha_age
-            - dead_share * log_alpha_recency,
-            r / alpha - (r + x) * (alive_share / (alpha + age) + dead_share / (alpha + t_x)),
-            (digamma(a + b) - digamma(a + b + by_x))[index] + dead_share / a,
-            (digamma(a + b) + digamma(b + by_x) - digamma(b) - digamma(a + b + by_x))[index]
-            - np.divide(dead_share, b + x - 1, out=np.zeros_like(x), where=repeat),
-        )
+    total = (
+        float(x_weights @ per_x)
+        + r * np.log(alpha) * total_weight
+        - float(weighted_shape @ log_age)
+        + float(w_repeat @ np.logaddexp(0.0, ratio))
     )
-    total = float(weights @ (counts + dropout + bracket))
-    return total, gradient_rows @ weights
+    w_dead = w_repeat * dead_share
+    gradient = np.array(
+        [
+            float(x_weights @ (digamma(r + xs) - digamma(r)))
+            + np.log(alpha) * total_weight
+            - float(w @ log_age)
+            - float(w_dead @ (log_recency - log_age[repeat])),
+            r / alpha * total_weight
+            - float(weighted_shape @ inverse_age)
+            - float((w_dead * shape[repeat]) @ (inverse_recency - inverse_age[repeat])),
+            float(x_weights @ (digamma(a + b) - digamma(a + b + xs))) + float(w_dead.sum()) / a,
+            float(x_weights @ (digamma(a + b) + digamma(b + xs) - digamma(b) - digamma(a + b + xs)))
+            - float(w_dead @ np.exp(-log_b_shift)),
+        ]
+    )
+    return total, gradient
 
 
 def fit_bgnbd(

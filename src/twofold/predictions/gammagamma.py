@@ -20,6 +20,7 @@ from scipy.special import digamma, gammaln
 from twofold.core.progress import ProgressReporter
 from twofold.predictions.errors import FitFailed, NotEnoughData
 from twofold.predictions.likelihood import FittedModel, ParameterSet, maximise, require_customers
+from twofold.predictions.purchase_rows import DistinctValues, distinct_values
 from twofold.predictions.summaries import compress_rows
 
 FloatArray = npt.NDArray[np.float64]
@@ -35,31 +36,68 @@ class GammaGammaParams(ParameterSet):
     gamma: float
 
 
-def gammagamma_log_likelihood(
-    params: FloatArray, frequency: FloatArray, monetary: FloatArray, weights: FloatArray
-) -> tuple[float, FloatArray]:
-    """Total log-likelihood of the weighted (x, m) rows and its gradient in (p, q, gamma)."""
+@dataclass(frozen=True)
+class SpendRows:
+    """Weighted (x, m) rows, with what does not depend on the parameters computed once."""
+
+    frequency: FloatArray
+    monetary: FloatArray
+    weights: FloatArray
+    by_frequency: DistinctValues
+    spend: FloatArray  # m x, the total repeat spend
+    weighted_frequency: FloatArray  # w x
+    sum_log_mean: float  # sum of w ln m
+    sum_frequency_log_mean: float  # sum of w x ln m
+
+
+def spend_rows(frequency: FloatArray, monetary: FloatArray, weights: FloatArray) -> SpendRows:
+    """Prepare rows with x > 0 and m > 0 for the likelihood."""
+    log_mean = np.log(monetary)
+    return SpendRows(
+        frequency=frequency,
+        monetary=monetary,
+        weights=weights,
+        by_frequency=distinct_values(frequency, weights),
+        spend=monetary * frequency,
+        weighted_frequency=weights * frequency,
+        sum_log_mean=float(weights @ log_mean),
+        sum_frequency_log_mean=float((weights * frequency) @ log_mean),
+    )
+
+
+def gammagamma_log_likelihood(params: FloatArray, rows: SpendRows) -> tuple[float, FloatArray]:
+    """Total log-likelihood of the weighted rows and its gradient in (p, q, gamma); the Gamma
+    functions are evaluated once per distinct x, one log and one division per row."""
     p, q, gamma = (float(value) for value in params)
-    x, m = frequency, monetary
-    px = p * x
-    log_spend = np.log(gamma + m * x)
-    rows = (
-        gammaln(px + q)
-        - gammaln(px)
-        - gammaln(q)
-        + q * np.log(gamma)
-        + (px - 1) * np.log(m)
-        + px * np.log(x)
-        - (px + q) * log_spend
+    xs, x_weights = rows.by_frequency.values, rows.by_frequency.weights
+    total_weight = float(x_weights.sum())
+    pxs = p * xs
+    log_spend = np.log(gamma + rows.spend)
+    inverse_spend = 1.0 / (gamma + rows.spend)
+    sum_log_spend = float(rows.weights @ log_spend)
+    sum_x_log_spend = float(rows.weighted_frequency @ log_spend)
+    total = (
+        float(x_weights @ (gammaln(pxs + q) - gammaln(pxs) + pxs * np.log(xs)))
+        + total_weight * (q * np.log(gamma) - gammaln(q))
+        + p * rows.sum_frequency_log_mean
+        - rows.sum_log_mean
+        - p * sum_x_log_spend
+        - q * sum_log_spend
     )
-    gradient_rows = np.stack(
-        (
-            x * (digamma(px + q) - digamma(px) + np.log(m) + np.log(x) - log_spend),
-            digamma(px + q) - digamma(q) + np.log(gamma) - log_spend,
-            q / gamma - (px + q) / (gamma + m * x),
-        )
+    gradient = np.array(
+        [
+            float(x_weights @ (xs * (digamma(pxs + q) - digamma(pxs) + np.log(xs))))
+            + rows.sum_frequency_log_mean
+            - sum_x_log_spend,
+            float(x_weights @ digamma(pxs + q))
+            + total_weight * (np.log(gamma) - digamma(q))
+            - sum_log_spend,
+            q / gamma * total_weight
+            - p * float(rows.weighted_frequency @ inverse_spend)
+            - q * float(rows.weights @ inverse_spend),
+        ]
     )
-    return float(weights @ rows), gradient_rows @ weights
+    return total, gradient
 
 
 def fit_gammagamma(
@@ -85,8 +123,9 @@ def fit_gammagamma(
     x, m = compressed.columns
     mean_spend = float(np.average(m, weights=compressed.weights))
     start = GammaGammaParams(p=1.0, q=2.0, gamma=mean_spend)
+    rows = spend_rows(x, m, compressed.weights)
     return maximise(
-        lambda params: gammagamma_log_likelihood(params, x, m, compressed.weights),
+        lambda params: gammagamma_log_likelihood(params, rows),
         start,
         customers=int(used.sum()),
         label="Gamma-Gamma",

@@ -103,7 +103,7 @@ def maximise(
         method="L-BFGS-B",
         bounds=[(-LOG_BOUND, LOG_BOUND)] * len(start.NAMES),
         callback=step,
-        options={"maxiter": MAX_ITERATIONS, "ftol": 1e-15, "gtol": 1e-9, "maxcor": 20},
+        options={"maxiter": MAX_ITERATIONS, "ftol": 1e-13, "gtol": 1e-7, "maxcor": 20},
     )
     reporter.advance(MAX_ITERATIONS - iterations)
     _check_converged(result, objective, start.NAMES, label)

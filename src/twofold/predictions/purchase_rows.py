@@ -16,17 +16,46 @@ IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
+class DistinctValues:
+    """The distinct values of a column and, per row, which one it holds: a function of the
+    column is computed once per distinct value (dates in days give a few hundred)."""
+
+    values: FloatArray
+    index: IntArray
+    weights: FloatArray  # total row weight per distinct value
+
+
+def distinct_values(column: FloatArray, weights: FloatArray) -> DistinctValues:
+    """Factorise ``column``."""
+    values, index = np.unique(column, return_inverse=True)
+    totals = np.bincount(index, weights=weights, minlength=len(values)).astype(np.float64)
+    return DistinctValues(values, index.astype(np.int64), totals)
+
+
+@dataclass(frozen=True)
 class PurchaseRows:
-    """Distinct (x, t_x, T) rows with weights; terms that depend on x alone are computed once
-    per distinct x (``distinct_frequency[frequency_index]`` is ``frequency``)."""
+    """Distinct (x, t_x, T) rows with weights, sorted by x so that the rows with x = 0 come
+    first (``repeat_start`` is the first with x > 0); x, t_x and T are also factorised."""
 
     frequency: FloatArray
     recency: FloatArray
     age: FloatArray
     weights: FloatArray
-    distinct_frequency: FloatArray
-    frequency_index: IntArray
+    by_frequency: DistinctValues
+    by_recency: DistinctValues
+    by_age: DistinctValues
+    repeat_start: int
     customers: int
+
+    @property
+    def distinct_frequency(self) -> FloatArray:
+        """The distinct values of x."""
+        return self.by_frequency.values
+
+    @property
+    def frequency_index(self) -> IntArray:
+        """Which distinct x each row holds."""
+        return self.by_frequency.index
 
 
 def purchase_rows(frequency: FloatArray, recency: FloatArray, age: FloatArray) -> PurchaseRows:
@@ -50,15 +79,17 @@ def purchase_rows(frequency: FloatArray, recency: FloatArray, age: FloatArray) -
         )
     if not (frequency > 0).any():
         raise NotEnoughData("no customer made a repeat purchase: the model cannot be fitted")
-    compressed = compress_rows(frequency, recency, age)
+    compressed = compress_rows(frequency, recency, age)  # sorted by x first
     x, t_x, t = compressed.columns
-    distinct, index = np.unique(x, return_inverse=True)
+    weights = compressed.weights
     return PurchaseRows(
         frequency=x,
         recency=t_x,
         age=t,
-        weights=compressed.weights,
-        distinct_frequency=distinct,
-        frequency_index=index.astype(np.int64),
+        weights=weights,
+        by_frequency=distinct_values(x, weights),
+        by_recency=distinct_values(t_x, weights),
+        by_age=distinct_values(t, weights),
+        repeat_start=int(np.searchsorted(x, 0.0, side="right")),
         customers=len(frequency),
     )
