@@ -18,7 +18,7 @@ import numpy.typing as npt
 from scipy.special import digamma, expit, gammaln, hyp2f1
 
 from twofold.core.progress import ProgressReporter
-from twofold.predictions.likelihood import FittedModel, ParameterSet, maximise
+from twofold.predictions.likelihood import FittedModel, ParameterSet, dot, maximise
 from twofold.predictions.purchase_rows import PurchaseRows, purchase_rows
 
 FloatArray = npt.NDArray[np.float64]
@@ -68,24 +68,24 @@ def bgnbd_log_likelihood(params: FloatArray, rows: PurchaseRows) -> tuple[float,
         - gammaln(a + b + xs)
     )
     total = (
-        float(x_weights @ per_x)
+        dot(x_weights, per_x)
         + r * np.log(alpha) * total_weight
-        - float(weighted_shape @ log_age)
-        + float(w_repeat @ np.logaddexp(0.0, ratio))
+        - dot(weighted_shape, log_age)
+        + dot(w_repeat, np.logaddexp(0.0, ratio))
     )
     w_dead = w_repeat * dead_share
     gradient = np.array(
         [
-            float(x_weights @ (digamma(r + xs) - digamma(r)))
+            dot(x_weights, digamma(r + xs) - digamma(r))
             + np.log(alpha) * total_weight
-            - float(w @ log_age)
-            - float(w_dead @ (log_recency - log_age[repeat])),
+            - dot(w, log_age)
+            - dot(w_dead, log_recency - log_age[repeat]),
             r / alpha * total_weight
-            - float(weighted_shape @ inverse_age)
-            - float((w_dead * shape[repeat]) @ (inverse_recency - inverse_age[repeat])),
-            float(x_weights @ (digamma(a + b) - digamma(a + b + xs))) + float(w_dead.sum()) / a,
-            float(x_weights @ (digamma(a + b) + digamma(b + xs) - digamma(b) - digamma(a + b + xs)))
-            - float(w_dead @ np.exp(-log_b_shift)),
+            - dot(weighted_shape, inverse_age)
+            - dot(w_dead * shape[repeat], inverse_recency - inverse_age[repeat]),
+            dot(x_weights, digamma(a + b) - digamma(a + b + xs)) + float(w_dead.sum()) / a,
+            dot(x_weights, digamma(a + b) + digamma(b + xs) - digamma(b) - digamma(a + b + xs))
+            - dot(w_dead, np.exp(-log_b_shift)),
         ]
     )
     return total, gradient
@@ -100,7 +100,7 @@ def fit_bgnbd(
 ) -> FittedModel[BgNbdParams]:
     """Maximum-likelihood BG/NBD parameters for customers' (x, t_x, T) in weeks."""
     rows = purchase_rows(frequency, recency, age)
-    mean_rate = float(rows.weights @ rows.frequency) / float(rows.weights @ rows.age)
+    mean_rate = dot(rows.weights, rows.frequency) / dot(rows.weights, rows.age)
     start = BgNbdParams(r=1.0, alpha=1.0 / max(mean_rate, 1e-6), a=1.0, b=3.0)
     return maximise(
         lambda params: bgnbd_log_likelihood(params, rows),

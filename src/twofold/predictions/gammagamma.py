@@ -19,7 +19,13 @@ from scipy.special import digamma, gammaln
 
 from twofold.core.progress import ProgressReporter
 from twofold.predictions.errors import FitFailed, NotEnoughData
-from twofold.predictions.likelihood import FittedModel, ParameterSet, maximise, require_customers
+from twofold.predictions.likelihood import (
+    FittedModel,
+    ParameterSet,
+    dot,
+    maximise,
+    require_customers,
+)
 from twofold.predictions.purchase_rows import DistinctValues, distinct_values
 from twofold.predictions.summaries import compress_rows
 
@@ -60,8 +66,8 @@ def spend_rows(frequency: FloatArray, monetary: FloatArray, weights: FloatArray)
         by_frequency=distinct_values(frequency, weights),
         spend=monetary * frequency,
         weighted_frequency=weights * frequency,
-        sum_log_mean=float(weights @ log_mean),
-        sum_frequency_log_mean=float((weights * frequency) @ log_mean),
+        sum_log_mean=dot(weights, log_mean),
+        sum_frequency_log_mean=dot(weights * frequency, log_mean),
     )
 
 
@@ -74,10 +80,10 @@ def gammagamma_log_likelihood(params: FloatArray, rows: SpendRows) -> tuple[floa
     pxs = p * xs
     log_spend = np.log(gamma + rows.spend)
     inverse_spend = 1.0 / (gamma + rows.spend)
-    sum_log_spend = float(rows.weights @ log_spend)
-    sum_x_log_spend = float(rows.weighted_frequency @ log_spend)
+    sum_log_spend = dot(rows.weights, log_spend)
+    sum_x_log_spend = dot(rows.weighted_frequency, log_spend)
     total = (
-        float(x_weights @ (gammaln(pxs + q) - gammaln(pxs) + pxs * np.log(xs)))
+        dot(x_weights, gammaln(pxs + q) - gammaln(pxs) + pxs * np.log(xs))
         + total_weight * (q * np.log(gamma) - gammaln(q))
         + p * rows.sum_frequency_log_mean
         - rows.sum_log_mean
@@ -86,15 +92,15 @@ def gammagamma_log_likelihood(params: FloatArray, rows: SpendRows) -> tuple[floa
     )
     gradient = np.array(
         [
-            float(x_weights @ (xs * (digamma(pxs + q) - digamma(pxs) + np.log(xs))))
+            dot(x_weights, xs * (digamma(pxs + q) - digamma(pxs) + np.log(xs)))
             + rows.sum_frequency_log_mean
             - sum_x_log_spend,
-            float(x_weights @ digamma(pxs + q))
+            dot(x_weights, digamma(pxs + q))
             + total_weight * (np.log(gamma) - digamma(q))
             - sum_log_spend,
             q / gamma * total_weight
-            - p * float(rows.weighted_frequency @ inverse_spend)
-            - q * float(rows.weights @ inverse_spend),
+            - p * dot(rows.weighted_frequency, inverse_spend)
+            - q * dot(rows.weights, inverse_spend),
         ]
     )
     return total, gradient

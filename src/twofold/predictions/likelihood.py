@@ -15,6 +15,7 @@ from typing import ClassVar, Generic, Self, TypeVar
 import numpy as np
 import numpy.typing as npt
 from scipy.optimize import OptimizeResult, minimize
+from threadpoolctl import threadpool_limits
 
 from twofold.core.progress import ProgressReporter, SilentProgress
 from twofold.predictions.errors import FitFailed, NotEnoughData
@@ -63,6 +64,19 @@ class FittedModel(Generic[P]):
     iterations: int
 
 
+def dot(left: FloatArray, right: FloatArray) -> float:
+    """Sum of products of two vectors, without BLAS (see ``one_blas_thread``)."""
+    return float(np.einsum("i,i->", left, right))
+
+
+def one_blas_thread() -> threadpool_limits:
+    """Keep OpenBLAS to one thread. The models make only tiny BLAS calls (the optimiser's
+    4-vectors, dot products), and idle OpenBLAS threads spin: on a busy two-core machine
+    they took half the CPU from the fit (a fit of 1M customers ran 1.2 s instead of 0.67 s,
+    a threaded dot product of 100k numbers 40 times longer)."""
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def require_customers(count: int, *, what: str, minimum: int = MIN_CUSTOMERS) -> None:
     """Refuse a fit on fewer customers than ``minimum``: the estimates would mean nothing."""
     if count < minimum:
@@ -79,6 +93,18 @@ def maximise(
 ) -> FittedModel[P]:
     """Maximise ``log_likelihood`` from ``start``; raise ``FitFailed`` rather than return junk."""
     reporter = progress or SilentProgress()
+    with one_blas_thread():
+        return _maximise(log_likelihood, start, customers=customers, label=label, reporter=reporter)
+
+
+def _maximise(
+    log_likelihood: LogLikelihood,
+    start: P,
+    *,
+    customers: int,
+    label: str,
+    reporter: ProgressReporter,
+) -> FittedModel[P]:
     reporter.start(label, MAX_ITERATIONS)
     scale = 1.0 / customers
     iterations = 0

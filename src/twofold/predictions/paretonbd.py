@@ -34,6 +34,7 @@ from twofold.predictions.likelihood import (
     FittedModel,
     ParameterSet,
     central_difference_gradient,
+    dot,
     maximise,
 )
 from twofold.predictions.purchase_rows import PurchaseRows, purchase_rows
@@ -87,7 +88,7 @@ def paretonbd_log_likelihood_value(params: FloatArray, rows: PurchaseRows) -> fl
     counts = (gammaln(r + rows.distinct_frequency) - gammaln(r))[rows.frequency_index]
     bracket, _ = _bracket(params, rows.frequency, rows.recency, rows.age)
     constant = r * np.log(alpha) + s * np.log(beta)
-    return float(rows.weights @ (counts + constant + bracket))
+    return dot(rows.weights, counts + constant + bracket)
 
 
 def fit_paretonbd(
@@ -99,8 +100,8 @@ def fit_paretonbd(
 ) -> FittedModel[ParetoNbdParams]:
     """Maximum-likelihood Pareto/NBD parameters for customers' (x, t_x, T) in weeks."""
     rows = purchase_rows(frequency, recency, age)
-    mean_rate = float(rows.weights @ rows.frequency) / float(rows.weights @ rows.age)
-    mean_age = float(rows.weights @ rows.age) / rows.customers
+    mean_rate = dot(rows.weights, rows.frequency) / dot(rows.weights, rows.age)
+    mean_age = dot(rows.weights, rows.age) / rows.customers
     start = ParetoNbdParams(r=1.0, alpha=1.0 / max(mean_rate, 1e-6), s=1.0, beta=mean_age)
 
     def log_likelihood(params: FloatArray) -> tuple[float, FloatArray]:

@@ -21,6 +21,7 @@ from twofold.predictions.bgnbd import (
     bgnbd_probability_alive,
 )
 from twofold.predictions.gammagamma import GammaGammaParams, expected_average_spend
+from twofold.predictions.likelihood import one_blas_thread
 from twofold.predictions.paretonbd import (
     ParetoNbdParams,
     paretonbd_expected_purchases,
@@ -119,6 +120,28 @@ def score(
     ``annual_discount_rate`` per year from the period's end.
     """
     _check_options(horizon_weeks, annual_discount_rate, period_weeks)
+    with one_blas_thread():
+        scores = _score(
+            purchases,
+            spend,
+            summaries,
+            horizon_weeks=horizon_weeks,
+            annual_discount_rate=annual_discount_rate,
+            period_weeks=period_weeks,
+        )
+    _check_finite(scores)
+    return scores
+
+
+def _score(
+    purchases: PurchaseParams,
+    spend: GammaGammaParams,
+    summaries: SummaryColumns,
+    *,
+    horizon_weeks: float,
+    annual_discount_rate: float,
+    period_weeks: float,
+) -> CustomerScores:
     rows = compress_rows(summaries.frequency, summaries.recency, summaries.age)
     x, t_x, age = rows.columns
     alive = probability_alive(purchases, x, t_x, age)
@@ -128,9 +151,9 @@ def score(
     cumulative = np.stack([expected_purchases(purchases, end, x, t_x, age) for end in ends])
     per_period = np.diff(cumulative, axis=0, prepend=0.0)
     discounts = (1.0 + annual_discount_rate) ** (-ends / WEEKS_PER_YEAR)
-    discounted_purchases = discounts @ per_period
+    discounted_purchases = np.einsum("k,kn->n", discounts, per_period)  # no BLAS: see dot
     spend_each = expected_average_spend(spend, summaries.frequency, summaries.monetary)
-    scores = CustomerScores(
+    return CustomerScores(
         probability_alive=alive[rows.inverse],
         churn_risk=1.0 - alive[rows.inverse],
         expected_purchases=cumulative[-1][rows.inverse],
@@ -138,8 +161,6 @@ def score(
         clv=discounted_purchases[rows.inverse] * spend_each,
         weeks_to_next_purchase=weeks_to_next_purchase(purchases, x, age)[rows.inverse],
     )
-    _check_finite(scores)
-    return scores
 
 
 def _check_options(horizon_weeks: float, annual_discount_rate: float, period_weeks: float) -> None:
