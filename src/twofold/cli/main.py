@@ -1,4 +1,4 @@
-"""``twofold``: init, serve, demo, users, API keys, event sources and persons' data."""
+"""``twofold``: init, serve, demo, users, API keys, event sources, persons' data, predictions."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from twofold.auth.passwords import hash_password
 from twofold.auth.users import create_user, get_user_by_email
 from twofold.cli.imports import events_app, import_app
 from twofold.cli.persons import persons_app
+from twofold.cli.predict import predict_app
 from twofold.cli.progress import RichProgress
 from twofold.cli.segments import segments_app
 from twofold.cli.setup import initialise
@@ -41,6 +42,7 @@ app.add_typer(segments_app, name="segments")
 app.add_typer(import_app, name="import")
 app.add_typer(events_app, name="events")
 app.add_typer(persons_app, name="persons")
+app.add_typer(predict_app, name="predict")
 console = Console()
 errors = Console(stderr=True)
 

@@ -1,0 +1,125 @@
+"""``twofold predict clv``: fit BG/NBD or Pareto/NBD and Gamma-Gamma to a transactions CSV.
+
+Standalone: it reads only the file, not the CRM's data. Parameters are named as in the
+papers (docs/predictions.md); ``--json`` prints them for scripts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from twofold.cli.progress import RichProgress
+from twofold.core.errors import TwofoldError
+from twofold.core.progress import ProgressReporter, SilentProgress
+from twofold.predictions.bgnbd import fit_bgnbd
+from twofold.predictions.gammagamma import fit_gammagamma
+from twofold.predictions.likelihood import FittedModel
+from twofold.predictions.paretonbd import fit_paretonbd
+from twofold.predictions.summaries import summarise_transactions
+from twofold.predictions.transactions_file import TransactionColumns, read_transactions_csv
+
+predict_app = typer.Typer(help="Customer-base models: CLV, churn, next purchase.")
+console = Console()
+errors = Console(stderr=True)
+PROGRESS_FROM_BYTES = 20_000_000  # smaller files are done before a bar would be useful
+
+
+class PurchaseModel(StrEnum):
+    """The purchase-count model to fit."""
+
+    BGNBD = "bgnbd"
+    PARETONBD = "paretonbd"
+
+
+Column = Annotated[str, typer.Option(help="column name in the file's header")]
+
+
+@predict_app.command("clv")
+def clv(
+    *,
+    transactions: Annotated[Path, typer.Option(help="CSV file with a header row")],
+    customer_col: Column,
+    date_col: Column,
+    amount_col: Column,
+    calibration_end: Annotated[
+        datetime, typer.Option(formats=["%Y-%m-%d"], help="last day of the calibration period")
+    ],
+    model: Annotated[PurchaseModel, typer.Option(help="purchase model")] = PurchaseModel.BGNBD,
+    date_format: Annotated[
+        str | None, typer.Option(help="strptime format of the dates (default: ISO)")
+    ] = None,
+    delimiter: Annotated[str, typer.Option(help="field separator")] = ",",
+    json_output: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Fit the purchase model and the Gamma-Gamma spend model; print their parameters."""
+    columns = TransactionColumns(customer_col, date_col, amount_col, date_format, delimiter)
+    big = transactions.is_file() and transactions.stat().st_size >= PROGRESS_FROM_BYTES
+    try:
+        if big:
+            with RichProgress(errors) as progress:
+                result = _fit(transactions, columns, calibration_end, model, progress)
+        else:
+            result = _fit(transactions, columns, calibration_end, model, SilentProgress())
+    except TwofoldError as error:
+        errors.print(f"[red]Error:[/red] {error.message}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=1) from None
+    if json_output:
+        typer.echo(orjson.dumps(result).decode())
+    else:
+        _print_table(result)
+
+
+def _fit(
+    path: Path,
+    columns: TransactionColumns,
+    calibration_end: datetime,
+    model: PurchaseModel,
+    progress: ProgressReporter,
+) -> dict[str, Any]:
+    rows = read_transactions_csv(path, columns, progress=progress)
+    progress.start("Summarising customers", 1)
+    summaries = summarise_transactions(rows, calibration_end=calibration_end.date())
+    progress.advance(1)
+    fit = fit_bgnbd if model is PurchaseModel.BGNBD else fit_paretonbd
+    purchases: FittedModel[Any] = fit(
+        summaries.frequency, summaries.recency, summaries.age, progress=progress
+    )
+    spend = fit_gammagamma(summaries.frequency, summaries.monetary, progress=progress)
+    return {
+        "model": model.value,
+        "customers": purchases.customers,
+        "purchases": purchases.params.as_dict(),
+        "spend": spend.params.as_dict(),
+        "log_likelihood": purchases.log_likelihood,
+        "standard_errors": {
+            "purchases": purchases.standard_errors.as_dict(),
+            "spend": spend.standard_errors.as_dict(),
+        },
+        "spend_customers": spend.customers,
+        "spend_log_likelihood": spend.log_likelihood,
+    }
+
+
+def _print_table(result: dict[str, Any]) -> None:
+    table = Table(title=f"{result['model']} + Gamma-Gamma, {result['customers']} customers")
+    table.add_column("model")
+    table.add_column("parameter")
+    table.add_column("estimate", justify="right")
+    table.add_column("standard error", justify="right")
+    for part, label in (("purchases", result["model"]), ("spend", "gamma-gamma")):
+        for name, value in result[part].items():
+            error = result["standard_errors"][part][name]
+            table.add_row(label, name, f"{value:.4g}", f"{error:.3g}")
+    console.print(table)
+    console.print(
+        f"log-likelihood: purchases {result['log_likelihood']:.1f}, "
+        f"spend {result['spend_log_likelihood']:.1f} ({result['spend_customers']} customers)"
+    )
