@@ -210,6 +210,11 @@ def parse_rule(document: Any, *, target: Target = "persons") -> Node:
     return node
 
 
+def is_field_name(value: str) -> bool:
+    """Whether a trait, property or field name can be used in a rule."""
+    return len(value) <= 100 and bool(_NAME.match(value))
+
+
 def referenced_segments(node: Node) -> set[int]:
     """Every ``{"segment": id}`` inside the rule (for dependency order and cycle checks)."""
     found: set[int] = set()

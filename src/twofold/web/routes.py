@@ -20,6 +20,8 @@ from twofold.web.pages import (
     person_profile,
     pipeline,
     search,
+    segment_builder,
+    segments,
     sources,
     timelines,
 )
@@ -45,6 +47,8 @@ AREAS = (
     sources,
     event_debugger,
     identity_conflicts,
+    segment_builder,
+    segments,
 )
 for area in AREAS:
     web_router.include_router(area.router)

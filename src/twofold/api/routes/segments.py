@@ -6,9 +6,6 @@ evaluates it before the answer, so the answer carries its member count.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -16,6 +13,7 @@ from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict
 
+from twofold.api.csv_export import csv_response
 from twofold.api.dependencies import ApiUser, DbSession, EventIngestion, ExpectedVersion
 from twofold.api.routes.support import set_etag
 from twofold.api.schemas.common import ListOut
@@ -241,10 +239,12 @@ def export_csv(
     ensure_can_export_audience(user)
     segment = actions.get_segment(session, segment_id)
     header = ("id", "name", "domain" if segment.target == "accounts" else "email", "entered_at")
-    return _csv(
-        f"segment-{segment.id}-members.csv", header,
-        lambda reader: queries.member_rows(reader, segment.id, _target(segment)), ingestion,
-    )  # fmt: skip
+    return csv_response(
+        f"segment-{segment.id}-members.csv",
+        header,
+        lambda reader: queries.member_rows(reader, segment.id, _target(segment)),
+        ingestion.store,
+    )
 
 
 @router.get("/{segment_id}/audience.csv")
@@ -261,46 +261,12 @@ def audience(
     if segment.target != "persons":
         raise ValidationFailed.on("segment_id", "audience files are made of persons' contacts")
     header = ("email_sha256", "phone_sha256")
-    return _csv(
-        f"segment-{segment.id}-audience-{audience_format}.csv", header,
-        lambda reader: queries.audience_rows(reader, segment.id, audience_format), ingestion,
-    )  # fmt: skip
-
-
-def _csv(
-    filename: str, header: tuple[str, ...], rows: Any, ingestion: Ingestion
-) -> StreamingResponse:
-    def lines() -> Iterator[str]:
-        with ingestion.store.reader() as reader:
-            yield from _csv_lines(header, rows(reader))
-
-    return StreamingResponse(
-        lines(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    return csv_response(
+        f"segment-{segment.id}-audience-{audience_format}.csv",
+        header,
+        lambda reader: queries.audience_rows(reader, segment.id, audience_format),
+        ingestion.store,
     )
-
-
-def _csv_lines(header: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for count, row in enumerate(rows, start=1):
-        writer.writerow([_cell(value) for value in row])
-        if count % 1000 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
-def _cell(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula is quoted (CSV injection)."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value[:1] in {"=", "+", "-", "@", "\t", "\r"}:
-        return "'" + value
-    return value
 
 
 def _target(segment: Segment) -> Target:
