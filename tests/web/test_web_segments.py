@@ -29,9 +29,13 @@ def test_create_view_and_delete_through_the_forms(site: Site) -> None:
         assert count_rows(site.database, "segments") == 0
         missing = client.post(
             "/segments",
-            data={"csrf_token": token, "name": "Bad", "target": "persons",
-                  "rule": '{"trait": "country", "op": "like"}'},
-        )  # fmt: skip
+            data={
+                "csrf_token": token,
+                "name": "Bad",
+                "target": "persons",
+                "rule": '{"trait": "country", "op": "like"}',
+            },
+        )
         assert missing.status_code == 422
         assert "must be one of" in missing.text
 

@@ -91,10 +91,12 @@ def segment_out(ingestion: Ingestion, segment: Segment) -> SegmentOut:
 
 def member_out(member: Member, target: str) -> MemberOut:
     if target == "accounts":
-        return MemberOut(id=member.id, name=member.name, domain=member.email,
-                         entered_at=member.entered_at)  # fmt: skip
-    return MemberOut(id=member.id, name=member.name, email=member.email,
-                     entered_at=member.entered_at)  # fmt: skip
+        return MemberOut(
+            id=member.id, name=member.name, domain=member.email, entered_at=member.entered_at
+        )
+    return MemberOut(
+        id=member.id, name=member.name, email=member.email, entered_at=member.entered_at
+    )
 
 
 @router.get("")
@@ -106,9 +108,12 @@ def list_(session: DbSession, ingestion: EventIngestion) -> ListOut[SegmentOut]:
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create(
-    data: SegmentCreate, session: DbSession, user: ApiUser, ingestion: EventIngestion,
+    data: SegmentCreate,
+    session: DbSession,
+    user: ApiUser,
+    ingestion: EventIngestion,
     response: Response,
-) -> SegmentOut:  # fmt: skip
+) -> SegmentOut:
     """Create a segment and evaluate it (400 with the path of every problem in the rule)."""
     segment = actions.create_segment(session, actor=user, data=data)
     ingestion.segments.evaluate_saved(as_definition(segment))

@@ -59,8 +59,11 @@ def new_segment_page(
 ) -> Response:
     del user
     values = {"target": target, "rule": _pretty(EMPTY_RULES[target])}
-    return render(request, "segments/edit.html", {"segment": None, "form": FormView(values=values),
-                                                   "targets": TARGETS})  # fmt: skip
+    return render(
+        request,
+        "segments/edit.html",
+        {"segment": None, "form": FormView(values=values), "targets": TARGETS},
+    )
 
 
 @router.post("/segments", include_in_schema=False)
@@ -103,17 +106,24 @@ def edit_segment_page(
 ) -> Response:
     del user
     segment = actions.get_segment(session, segment_id)
-    values = {"name": segment.name, "description": segment.description,
-              "target": segment.target, "rule": _pretty(segment.rule)}  # fmt: skip
+    values = {
+        "name": segment.name,
+        "description": segment.description,
+        "target": segment.target,
+        "rule": _pretty(segment.rule),
+    }
     context = {"segment": segment, "form": FormView(values=values), "targets": TARGETS}
     return render(request, "segments/edit.html", context)
 
 
 @router.post("/segments/{segment_id}", include_in_schema=False)
 def update_segment_from_form(
-    request: Request, session: DbSession, user: WebFormUser, form: SubmittedForm,
+    request: Request,
+    session: DbSession,
+    user: WebFormUser,
+    form: SubmittedForm,
     segment_id: RecordId,
-) -> Response:  # fmt: skip
+) -> Response:
     segment = actions.get_segment(session, segment_id)
     problems = FormProblems()
     with problems.capture(session):
@@ -139,8 +149,9 @@ def delete_segment_from_form(
     with problems.capture(session):
         actions.delete_segment(session, actor=user, segment=segment)
     if problems:
-        return _segment_page(request, session, user, segment, problem=problems.message,
-                             status_code=problems.status)  # fmt: skip
+        return _segment_page(
+            request, session, user, segment, problem=problems.message, status_code=problems.status
+        )
     session.flush()
     ingestion_of(request).segments.forget(segment_id)
     return see_other("/segments")
@@ -155,9 +166,11 @@ def export_members(
     target = _target(segment)
     header = ("id", "name", "domain" if target == "accounts" else "email", "entered_at")
     return csv_response(
-        f"segment-{segment.id}-members.csv", header,
-        lambda reader: queries.member_rows(reader, segment.id, target), ingestion_of(request).store,
-    )  # fmt: skip
+        f"segment-{segment.id}-members.csv",
+        header,
+        lambda reader: queries.member_rows(reader, segment.id, target),
+        ingestion_of(request).store,
+    )
 
 
 @router.get("/segments/{segment_id}/audience.csv", include_in_schema=False)
@@ -174,10 +187,11 @@ def export_audience(
         raise ValidationFailed.on("format", "audience files are made of persons' contacts")
     chosen: AudienceFormat = "google" if audience_format == "google" else "meta"
     return csv_response(
-        f"segment-{segment.id}-audience-{chosen}.csv", ("email_sha256", "phone_sha256"),
+        f"segment-{segment.id}-audience-{chosen}.csv",
+        ("email_sha256", "phone_sha256"),
         lambda reader: queries.audience_rows(reader, segment.id, chosen),
         ingestion_of(request).store,
-    )  # fmt: skip
+    )
 
 
 def _segment_page(
@@ -195,8 +209,7 @@ def _segment_page(
     target = _target(segment)
     with ingestion.store.reader() as reader:
         evaluated = queries.evaluation(reader, segment.id)
-        members, next_after = queries.member_page(reader, segment.id, target, limit=50,
-                                                  after=after)  # fmt: skip
+        members, next_after = queries.member_page(reader, segment.id, target, limit=50, after=after)
         history = queries.size_history(reader, segment.id, days=90, now=naive_utc(utcnow()))
         latest = _latest_transitions(reader, segment.id)
     context = {
