@@ -263,3 +263,13 @@ def test_first_order_days_ago(world: World) -> None:
     # First orders: Ann 100 days ago, Bob 200 days ago (Cem's only order was cancelled).
     assert world.members({"order": {"first_seen_days_ago": {"lte": 150}}}) == {1}
     assert world.members({"order": {"first_seen_days_ago": {"gt": 150}}}) == {2}
+
+
+def test_page_viewed_also_matches_track_events_of_that_name(tmp_path: Path) -> None:
+    world = build(tmp_path / "events.duckdb")
+    try:
+        world.event(4, "Page Viewed", days_ago(1))  # a library that tracks page views
+        assert world.members({"event": "Page Viewed"}) == {4, 5, 6}
+        assert world.members({"event": "Page Viewed", "within_days": 2}) == {4}
+    finally:
+        world.close()

@@ -208,7 +208,12 @@ class _Compiler:
             return self.event_counts(node, scope)
         sql = Sql().add("SELECT e.person_id AS id FROM events e WHERE e.person_id IS NOT NULL")
         if node.name in PAGE_EVENTS:
-            sql.add(" AND e.type = ?", PAGE_EVENTS[node.name])
+            # page/screen calls, and track events some libraries send under the same name
+            sql.add(
+                " AND (e.type = ? OR (e.type = 'track' AND e.name = ?))",
+                PAGE_EVENTS[node.name],
+                node.name,
+            )
         else:
             sql.add(" AND e.type = 'track' AND e.name = ?", node.name)
         sql.extend(self.window(node.window, "e.timestamp"))
@@ -261,7 +266,9 @@ class _Compiler:
         """Counts and first/last times over all time come from the per-person event counts."""
         sql = Sql().add("SELECT person_id AS id FROM person_event_counts WHERE ")
         if node.name in PAGE_EVENTS:
-            sql.add("type = ?", PAGE_EVENTS[node.name])
+            sql.add(
+                "(type = ? OR (type = 'track' AND name = ?))", PAGE_EVENTS[node.name], node.name
+            )
         else:
             sql.add("type = 'track' AND name = ?", node.name)
         sql.add(" AND first_at <= ?", self.now)  # nobody has done it before the first time

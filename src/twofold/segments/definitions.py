@@ -64,7 +64,9 @@ def reads_of(node: Node) -> Reads:
     orders = stats = predictions = time_relative = False
     for child in walk(node):
         if isinstance(child, Event):
-            names.add(PAGE_EVENTS.get(child.name, child.name))
+            names.add(child.name)  # track events of that name
+            if child.name in PAGE_EVENTS:
+                names.add(PAGE_EVENTS[child.name])  # page or screen calls
             time_relative = time_relative or _is_time_relative(child)
         elif isinstance(child, Order):
             orders = True
