@@ -62,6 +62,8 @@ def compute_revenue(
             rates.add(total, currency=currency, bucket=bucket, amount=amount, count=count)
     for row in months.values():
         row.expected.amount = rates.round(row.expected.amount / 100)
+        for missing in row.expected.unconverted.values():
+            missing.amount /= 100
         row.actual.amount = rates.round(row.actual.amount)
     return Revenue(
         months=list(months.values()),
