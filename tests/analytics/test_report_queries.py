@@ -77,7 +77,8 @@ def test_statements_do_not_grow_with_deals(database: Database, world: AnalyticsW
     with database.transaction() as session:
         admin = session.get(User, world.admin_id)
         acme = session.get(Deal, world.deals["O1"])
-        assert admin is not None and acme is not None
+        assert admin is not None
+        assert acme is not None
         for number in range(12):
             values = {
                 "name": f"More {number}",
