@@ -187,6 +187,17 @@ def test_funnel_follows_the_filters(api: ApiClient, world: AnalyticsWorld) -> No
     ]
 
 
+def test_funnel_of_a_team(api: ApiClient, world: AnalyticsWorld) -> None:
+    # The manager's team leaves the outsider's L4 (lost in Qualification) out.
+    body = report(api, "funnel", period=Q1, team_of=world.users["mgr"])
+    default = body["pipelines"][0]
+    assert [row[:3] for row in funnel_rows(default)][:2] == [
+        ("Qualification", 6, 1),
+        ("Discovery", 5, 1),
+    ]
+    assert default["stages"][0]["stays"] == 6
+
+
 def test_coverage(api: ApiClient, world: AnalyticsWorld) -> None:
     body = report(api, "coverage", period=Q1)
     # Open, not omitted, closing in Q1: O1 20,000 + O2 10,000 EUR at 1.20; O5's JPY apart.

@@ -91,16 +91,22 @@ class Scope:
         if self.filters.owner_id is not None:
             conditions.append(Deal.owner_id == self.filters.owner_id)
         if self.filters.team_of is not None:
-            team = select(team_subtree(self.filters.team_of).c.id)
-            conditions.append(Deal.owner_id.in_(team))
+            conditions.append(Deal.owner_id.in_(self._team))
         return conditions
+
+    @cached_property
+    def _team(self) -> Select[tuple[int]]:
+        """The team's ids, built once: a statement may name the scope's deals twice, and two
+        separate recursive CTEs of the same name cannot be compiled into one statement."""
+        assert self.filters.team_of is not None
+        return select(team_subtree(self.filters.team_of).c.id)
 
     def quota_holders(self) -> Select[tuple[int]] | None:
         """Whose quotas count: the owner's, the team's, or (``None``) everyone's."""
         if self.filters.owner_id is not None:
             return select(literal(self.filters.owner_id))
         if self.filters.team_of is not None:
-            return select(team_subtree(self.filters.team_of).c.id)
+            return self._team
         return None
 
 
