@@ -96,12 +96,10 @@ def win_rate(won: int, lost: int) -> Decimal | None:
 def closed_in(scope: Scope, period: Period) -> ColumnElement[bool]:
     """Deals of the scope closed (won or lost) in the period."""
     start, end = period_moments(period)
-    return (
-        scope.deals()
-        & (Deal.closed_at >= start)
-        & (Deal.closed_at < end)
-        & Deal.stage_id.in_(scope.won_stage_ids + scope.lost_stage_ids)
-    )
+    # "+ 0" keeps SQLite from reading every won and lost deal through ix_deals_stage_close
+    # instead of the period's range of the covering ix_deals_closed (measured: 3x slower).
+    closing_stage = (Deal.stage_id + 0).in_(scope.won_stage_ids + scope.lost_stage_ids)
+    return scope.deals() & (Deal.closed_at >= start) & (Deal.closed_at < end) & closing_stage
 
 
 def is_won(scope: Scope) -> ColumnElement[int]:
