@@ -41,17 +41,8 @@ Row = tuple[str, float, float, float | None, float | None]
 
 def test_forecast_latency(settings: Settings, database: Database) -> None:
     database, size, seed_seconds = seeded_database(database)
+    key, cookie = bench_admin(database)
     with database.transaction() as session:
-        admin = session.scalar(select(User).where(User.email == "bench@example.com"))
-        admin = admin or create_user(
-            session,
-            email="bench@example.com",
-            name="Bench",
-            password="bench-password-1",
-            role="admin",
-        )
-        key = create_api_key(session, user=admin).secret
-        cookie = start_web_session(session, user=admin).token
         manager_id = session.scalar(
             select(User.id).where(User.role == "manager", User.manager_id.is_not(None)).limit(1)
         )
@@ -106,14 +97,31 @@ def test_forecast_latency(settings: Settings, database: Database) -> None:
             p50, p95 = timed(call)
             ref50, ref95 = timed(ref) if ref else (None, None)
             rows.append((name, p50, p95, ref50, ref95))
-    _report(database.dialect, size, seed_seconds, rows)
+    report_rows("Forecast", database.dialect, size, seed_seconds, rows)
 
 
-def _report(dialect: str, size: str, seed_seconds: float, rows: list[Row]) -> None:
+def bench_admin(database: Database) -> tuple[str, str]:
+    """An API key and a web session of the benchmark's admin (created on first use)."""
+    with database.transaction() as session:
+        admin = session.scalar(select(User).where(User.email == "bench@example.com"))
+        admin = admin or create_user(
+            session,
+            email="bench@example.com",
+            name="Bench",
+            password="bench-password-1",
+            role="admin",
+        )
+        return create_api_key(session, user=admin).secret, start_web_session(
+            session, user=admin
+        ).token
+
+
+def report_rows(title: str, dialect: str, size: str, seed_seconds: float, rows: list[Row]) -> None:
+    """Print the rows as a Markdown table and append it to ``results/latest.md``."""
     RESULTS.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
-        f"### Forecast — {dialect} — {size} — {stamp}",
+        f"### {title} — {dialect} — {size} — {stamp}",
         (
             f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
             f"Python {platform.python_version()}; seeding took {seed_seconds:.0f} s; "

@@ -115,7 +115,7 @@ def _add_totals(
     session: Session, columns: dict[int, BoardColumn], scope: ColumnElement[bool], now: datetime
 ) -> None:
     """Count, rotting count and sum per currency for every column, in one grouped query."""
-    rotting = _rotting_condition([column.stage for column in columns.values()], now)
+    rotting = rotting_condition([column.stage for column in columns.values()], now)
     query = (
         select(
             Deal.stage_id,
@@ -140,7 +140,7 @@ def _add_totals(
         columns[stage_id].totals = dict(sorted(by_currency.items()))
 
 
-def _rotting_condition(stages: list[Stage], now: datetime) -> ColumnElement[bool]:
+def rotting_condition(stages: list[Stage], now: datetime) -> ColumnElement[bool]:
     """``stage_entered_at`` older than the rotting age of the deal's own stage."""
     thresholds = {
         stage.id: now - timedelta(days=stage.rotting_days)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from twofold.accounts.org_chart import OrgNode
+from twofold.analytics.funnel import PipelineFunnel
+from twofold.analytics.revenue import Revenue
 from twofold.core.enums import ForecastCategory
 from twofold.forecasting.forecast import Forecast, ForecastTotals, TeamNode
 from twofold.persons.actions import display_name
@@ -77,3 +79,24 @@ def _chart_bars(forecast: Forecast) -> list[tuple[str, ForecastTotals]]:
 
 def _team_label(node: TeamNode) -> str:
     return f"{node.name} (team)" if node.children else node.name
+
+
+def funnel_chart(funnel: PipelineFunnel) -> dict[str, Any]:
+    """An ECharts funnel of one pipeline: deals that reached each stage, lost ones per stage."""
+    return {
+        "name": funnel.name,
+        "stages": [
+            {"name": stage.name, "reached": stage.reached, "lost": stage.lost_here}
+            for stage in funnel.stages
+        ],
+    }
+
+
+def revenue_chart(revenue: Revenue, currency: str) -> dict[str, Any]:
+    """Expected and actual revenue per month as decimal strings, for a grouped bar chart."""
+    return {
+        "currency": currency,
+        "months": [row.month.strftime("%b %Y") for row in revenue.months],
+        "expected": [str(row.expected.amount) for row in revenue.months],
+        "actual": [str(row.actual.amount) for row in revenue.months],
+    }

@@ -31,6 +31,18 @@ class Deal(Timestamped, Base):
             "probability",
             "amount",
         ),
+        # Covers the pipeline analytics of the deals closed in a period (decision 0012).
+        Index(
+            "ix_deals_closed",
+            "closed_at",
+            "stage_id",
+            "pipeline_id",
+            "owner_id",
+            "account_id",
+            "currency",
+            "amount",
+            "created_at",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Identifier, primary_key=True)
@@ -92,9 +104,13 @@ class DealStageVisit(Base):
     """One stay of a deal in a stage: when it entered and left, and who moved it."""
 
     __tablename__ = "deal_stage_history"
+    __table_args__ = (
+        # A deal's stays, and (covering) what the funnel reads of them (decision 0012).
+        Index("ix_deal_stage_history_deal_stays", "deal_id", "stage_id", "entered_at", "left_at"),
+    )
 
     id: Mapped[int] = mapped_column(Identifier, primary_key=True)
-    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"), index=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"))
     stage_id: Mapped[int] = mapped_column(ForeignKey("stages.id"))
     entered_at: Mapped[datetime] = mapped_column(default=utcnow)
     left_at: Mapped[datetime | None]

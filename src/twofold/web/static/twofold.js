@@ -290,7 +290,72 @@
     window.addEventListener("resize", function () { chart.resize(); });
   }
 
+  // ---------- Pipeline analytics (Apache ECharts: funnel, expected vs actual) ----------
+  function drawFunnelChart(container) {
+    var source = document.getElementById(container.dataset.funnelChart);
+    if (!source || !window.echarts) return;
+    var data = JSON.parse(source.textContent);
+    var encode = window.echarts.format.encodeHTML;
+    container.hidden = false;
+    var chart = window.echarts.init(container, null, { renderer: "canvas" });
+    chart.setOption({
+      animationDuration: 300,
+      tooltip: {
+        trigger: "item",
+        formatter: function (item) {
+          var stage = data.stages[item.dataIndex];
+          return encode(stage.name) + ": " + stage.reached + " reached, " + stage.lost + " lost here";
+        }
+      },
+      series: [{
+        name: data.name, type: "funnel", sort: "none", gap: 2, left: "10%", width: "80%",
+        minSize: "8%", label: { show: true, position: "inside" },
+        data: data.stages.map(function (stage) {
+          return { name: stage.name + " (" + stage.reached + ")", value: stage.reached };
+        })
+      }]
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+
+  function drawRevenueChart(container) {
+    var source = document.getElementById(container.dataset.revenueChart);
+    if (!source || !window.echarts) return;
+    var data = JSON.parse(source.textContent);
+    var encode = window.echarts.format.encodeHTML;
+    var money = new Intl.NumberFormat("en-US", {
+      style: "currency", currency: data.currency, maximumFractionDigits: 0
+    });
+    container.hidden = false;
+    var chart = window.echarts.init(container, null, { renderer: "canvas" });
+    chart.setOption({
+      animationDuration: 300,
+      grid: { left: 16, right: 24, top: 44, bottom: 8, containLabel: true },
+      legend: { top: 0 },
+      tooltip: {
+        trigger: "axis",
+        axisPointer: { type: "shadow" },
+        formatter: function (items) {
+          var lines = [encode(items[0].axisValue)];
+          items.forEach(function (item) {
+            lines.push(item.marker + encode(item.seriesName) + ": " + encode(money.format(item.value)));
+          });
+          return lines.join("<br>");
+        }
+      },
+      xAxis: { type: "category", data: data.months },
+      yAxis: { type: "value", axisLabel: { formatter: function (value) { return money.format(value); } } },
+      series: [
+        { name: "Expected", type: "bar", itemStyle: { color: "#7c9be0" }, data: data.expected.map(Number) },
+        { name: "Actual", type: "bar", itemStyle: { color: "#1f7a4d" }, data: data.actual.map(Number) }
+      ]
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+
   function start() {
+    document.querySelectorAll("[data-funnel-chart]").forEach(drawFunnelChart);
+    document.querySelectorAll("[data-revenue-chart]").forEach(drawRevenueChart);
     document.querySelectorAll("[data-forecast-chart]").forEach(drawForecastChart);
     document.querySelectorAll("[data-org-chart]").forEach(drawOrgChart);
     document.querySelectorAll("[data-back]").forEach(function (button) {

@@ -1,7 +1,7 @@
 """Segment definitions, and the indexes the segment fact mirror reads changes with.
 
-Revision ID: 0007_segments
-Revises: 0006_mapping_history
+Revision ID: 0008_segments
+Revises: 0007_pipeline_analytics
 Create Date: 2026-11-25
 
 Membership is kept in the event store (DuckDB), beside the facts it is computed from; the
@@ -18,8 +18,8 @@ from sqlalchemy.dialects import postgresql
 
 import twofold.store.models.base
 
-revision = "0007_segments"
-down_revision = "0006_mapping_history"
+revision = "0008_segments"
+down_revision = "0007_pipeline_analytics"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Pipeline analytics: coverage, funnel, win rates, hygiene and revenue (decision 0012)."""
