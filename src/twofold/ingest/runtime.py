@@ -313,8 +313,12 @@ class Ingestion:
 
     def _load_ready(self) -> None:
         segments = self.journal.segments()
+        if not segments:
+            return
+        loaded: list[int] = []
         with self._idle:
-            self._pending = len(segments)
+            # One more than the segments: segment membership is updated after the last one.
+            self._pending = len(segments) + 1
         for segment in segments:
             try:
                 result = self.store.load_segment(segment)
@@ -331,11 +335,13 @@ class Ingestion:
                 if not result.already_loaded:
                     self._resolve(result.load_id)
                 self._derive(result.load_id)
-                self._segments_after_load(result.load_id)
+                loaded.append(result.load_id)
                 segment.unlink(missing_ok=True)
             with self._idle:
                 self._pending -= 1
                 self._idle.notify_all()
+        # Once for all the loads of this pass: under a backlog the work is shared by many.
+        self._segments_after_loads(loaded)
         with self._idle:
             self._pending = 0
             self._idle.notify_all()
@@ -360,16 +366,18 @@ class Ingestion:
             log.info("Shopify redactions: %s requests, %s persons erased", done.requests,
                      done.persons_erased)  # fmt: skip
 
-    def _segments_after_load(self, load_id: int) -> None:
-        """Members the load's events move in or out (the persons it created enter through
-        the fact mirror, right after)."""
+    def _segments_after_loads(self, load_ids: list[int]) -> None:
+        """Members the loads' events move in or out (the persons they created enter through
+        the fact mirror, first)."""
+        if not load_ids:
+            return
         try:
             self.segments.sync()
             self._facts_synced_at = time.monotonic()
-            self.segments.after_load(load_id)
+            self.segments.after_loads(load_ids)
         except Exception as error:  # the hourly refresh catches up; ingestion goes on
             self.last_error = error
-            log.exception("could not update segment membership after load %s", load_id)
+            log.exception("could not update segment membership after loads %s", load_ids)
 
     def _keep_segments_current(self) -> None:
         """Record changes (about once a second) and the full refresh on its schedule."""

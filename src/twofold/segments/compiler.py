@@ -60,6 +60,9 @@ ACCOUNT_COLUMNS: Final = frozenset(
 EVENT_COLUMNS: Final = {"order_id": "order_id", "product_id": "product_id", "revenue": "revenue"}
 ORDER_LINE_FIELDS: Final = frozenset({"product_id", "category"})
 PAGE_EVENTS: Final = {"Page Viewed": "page", "Screen Viewed": "screen"}
+# Where event conditions read: the whole table, or (real time) a copy of the events of the
+# persons being re-evaluated, made once per load instead of scanning every event per condition.
+EVENT_TABLES: Final = ("events", "scoped_events")
 
 
 @dataclass(frozen=True)
@@ -71,11 +74,18 @@ class Query:
 
 
 def compile_rule(
-    node: Node, *, target: Target, now: datetime, scope: Sequence[int] | None = None
+    node: Node,
+    *,
+    target: Target,
+    now: datetime,
+    scope: Sequence[int] | None = None,
+    events_table: str = "events",
 ) -> Query:
     """The query answering the members of ``node`` at ``now``; with ``scope``, only among
     those ids (persons or accounts, as the target)."""
-    compiler = _Compiler(now)
+    if events_table not in EVENT_TABLES:
+        raise ValueError(f"events are read from one of {EVENT_TABLES}, not {events_table!r}")
+    compiler = _Compiler(now, events_table)
     sql = Sql()
     if scope is not None:
         sql.add("WITH scope AS (SELECT DISTINCT unnest(?::BIGINT[]) AS id)\n", list(scope))
@@ -91,8 +101,9 @@ def json_path(name: str) -> str:
 
 
 class _Compiler:
-    def __init__(self, now: datetime) -> None:
+    def __init__(self, now: datetime, events_table: str) -> None:
         self.now = now
+        self.events_table = events_table
 
     def node(self, node: Node, *, scope: str | None, kind: Target) -> Sql:  # noqa: C901, PLR0911, PLR0912
         if isinstance(node, All | AnyOf):
@@ -206,7 +217,9 @@ class _Compiler:
         fast = not node.where and node.window == Window() and node.aggregate is None
         if fast:
             return self.event_counts(node, scope)
-        sql = Sql().add("SELECT e.person_id AS id FROM events e WHERE e.person_id IS NOT NULL")
+        sql = Sql().add(
+            f"SELECT e.person_id AS id FROM {self.events_table} e WHERE e.person_id IS NOT NULL"  # noqa: S608
+        )
         if node.name in PAGE_EVENTS:
             # page/screen calls, and track events some libraries send under the same name
             sql.add(

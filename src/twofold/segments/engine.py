@@ -31,6 +31,8 @@ from twofold.segments.membership import Evaluation
 from twofold.store.database import Database
 
 log = logging.getLogger(__name__)
+# The event columns rules read (compiler.py); the copy for real-time evaluation keeps these.
+SCOPED_COLUMNS = "person_id, type, name, timestamp, revenue, order_id, product_id, properties"
 
 
 @dataclass(frozen=True)
@@ -67,9 +69,12 @@ class SegmentEngine:
             return changes
 
     def refresh(
-        self, now: datetime | None = None, *, cause: str = "schedule",
+        self,
+        now: datetime | None = None,
+        *,
+        cause: str = "schedule",
         only: set[int] | None = None,
-    ) -> list[Evaluation]:  # fmt: skip
+    ) -> list[Evaluation]:
         """Every segment (or ``only`` those and their dependents) in full, in order."""
         at = naive_utc(now or utcnow())
         definitions = self.definitions()
@@ -123,24 +128,33 @@ class SegmentEngine:
             if self._versions is not None:
                 self._versions.pop(segment_id, None)
 
-    def after_load(self, load_id: int, now: datetime | None = None) -> list[Evaluation]:
-        touched = self._touched_by(load_id)
+    def after_loads(self, load_ids: Sequence[int], now: datetime | None = None) -> list[Evaluation]:
+        """The loads' persons in the segments that read the loads' event names (or orders,
+        or computed traits), then in the segments that refer to those."""
+        touched = self._touched_by(load_ids)
         if not touched.persons:
             return []
         definitions = self.definitions()
         affected = {
             d.id
             for d in definitions
-            if d.reads.event_names & touched.names or d.reads.stats
+            if d.reads.event_names & touched.names
+            or d.reads.stats
             or (d.reads.orders and touched.orders)
-        }  # fmt: skip
+        }
         if not affected:
             return []
         affected |= dependents(definitions, affected)
         return self._scoped(
             [d for d in definitions if d.id in affected],
-            persons=touched.persons, accounts=None, now=now, cause="event",
-        )  # fmt: skip
+            persons=touched.persons,
+            accounts=None,
+            now=now,
+            cause="event",
+        )
+
+    def after_load(self, load_id: int, now: datetime | None = None) -> list[Evaluation]:
+        return self.after_loads([load_id], now)
 
     def after_facts(self, changes: FactChanges, now: datetime | None = None) -> list[Evaluation]:
         persons = set(changes.persons)
@@ -149,9 +163,12 @@ class SegmentEngine:
                 persons.update(_related(reader, "person_id", "account_id", changes.accounts))
         accounts = set(changes.accounts)
         return self._scoped(
-            self.definitions(), persons=sorted(persons), accounts=sorted(accounts), now=now,
+            self.definitions(),
+            persons=sorted(persons),
+            accounts=sorted(accounts),
+            now=now,
             cause="record",
-        )  # fmt: skip
+        )
 
     def _scoped(
         self,
@@ -162,38 +179,82 @@ class SegmentEngine:
         now: datetime | None,
         cause: str,
     ) -> list[Evaluation]:
-        at = naive_utc(now or utcnow())
-        if accounts is None or any(d.target == "accounts" for d in definitions):
-            with self.store.reader() as reader:
-                related = _related(reader, "account_id", "person_id", persons)
-            accounts = sorted(set(accounts or ()) | related)
-        results = []
         with self.lock:
-            for definition in definitions:
-                scope = accounts if definition.target == "accounts" else persons
-                if not scope:
-                    continue
-                with self.store.writer() as writer:
-                    results.append(
-                        membership.evaluate(writer, definition, now=at, cause=cause, scope=scope)
-                    )
-        return results
+            return evaluate_scoped(
+                self.store,
+                definitions,
+                persons=persons,
+                accounts=accounts,
+                at=naive_utc(now or utcnow()),
+                cause=cause,
+            )
 
-    def _touched_by(self, load_id: int) -> _LoadTouched:
+    def _touched_by(self, load_ids: Sequence[int]) -> _LoadTouched:
+        loads = [list(load_ids)]
         with self.store.reader() as reader:
-            persons = _ids(reader.execute(
-                "SELECT DISTINCT person_id FROM events WHERE load_id = ? AND person_id IS NOT NULL",
-                [load_id]))  # fmt: skip
+            persons = _ids(
+                reader.execute(
+                    "SELECT DISTINCT person_id FROM events "
+                    "WHERE load_id IN (SELECT unnest(?::BIGINT[])) AND person_id IS NOT NULL",
+                    loads,
+                )
+            )
             rows = reader.execute(
                 "SELECT DISTINCT CASE WHEN type = 'track' THEN name ELSE type END, "
-                "bool_or(order_id IS NOT NULL) OVER () FROM events WHERE load_id = ?",
-                [load_id],
+                "bool_or(order_id IS NOT NULL) OVER () FROM events "
+                "WHERE load_id IN (SELECT unnest(?::BIGINT[]))",
+                loads,
             ).fetchall()
         return _LoadTouched(
             persons=persons,
             names=frozenset(str(name) for name, _ in rows if name is not None),
             orders=any(bool(has_order) for _, has_order in rows),
         )
+
+
+def evaluate_scoped(
+    store: EventStore,
+    definitions: Sequence[Definition],
+    *,
+    persons: Sequence[int],
+    accounts: Sequence[int] | None,
+    at: datetime,
+    cause: str,
+) -> list[Evaluation]:
+    """Re-evaluate ``definitions`` for some persons (and accounts: those given, or the
+    persons' accounts) in one transaction, reading a copy of only their events."""
+    if accounts is None or any(d.target == "accounts" for d in definitions):
+        with store.reader() as reader:
+            related = _related(reader, "account_id", "person_id", persons)
+        accounts = sorted(set(accounts or ()) | related)
+    results = []
+    with store.writer() as writer:
+        # Every event the evaluations can read, copied once: the people in the scope and the
+        # people of the accounts in it (account rules count their people's events).
+        # Only the events the rules name, and only the columns rules read.
+        readers = set(persons) | _related(writer, "person_id", "account_id", accounts)
+        names = sorted(set().union(*(d.reads.event_names for d in definitions)))
+        writer.execute(
+            f"CREATE OR REPLACE TEMP TABLE scoped_events AS SELECT {SCOPED_COLUMNS} FROM events "  # noqa: S608
+            "WHERE person_id IN (SELECT unnest(?::BIGINT[])) "
+            "AND (name IN (SELECT unnest(?::VARCHAR[])) OR type IN (SELECT unnest(?::VARCHAR[])))",
+            [sorted(readers), names, names],
+        )
+        for definition in definitions:
+            scope = accounts if definition.target == "accounts" else persons
+            if scope:
+                results.append(
+                    membership.evaluate(
+                        writer,
+                        definition,
+                        now=at,
+                        cause=cause,
+                        scope=scope,
+                        events_table="scoped_events",
+                    )
+                )
+        writer.execute("DROP TABLE IF EXISTS scoped_events")
+    return results
 
 
 def _ids(cursor: duckdb.DuckDBPyConnection) -> list[int]:

@@ -36,10 +36,17 @@ def evaluate(
     now: datetime,
     cause: str,
     scope: Sequence[int] | None = None,
+    events_table: str = "events",
 ) -> Evaluation:
-    """Re-evaluate ``definition`` (only for ``scope`` when given) and apply the difference."""
+    """Re-evaluate ``definition`` (only for ``scope`` when given) and apply the difference.
+
+    ``events_table="scoped_events"`` reads a temporary copy of the scope's events the caller
+    made on this cursor (see ``SegmentEngine``).
+    """
     started = time.perf_counter()
-    query = compile_rule(definition.node, target=definition.target, now=now, scope=scope)
+    query = compile_rule(
+        definition.node, target=definition.target, now=now, scope=scope, events_table=events_table
+    )
     writer.execute(f"CREATE OR REPLACE TEMP TABLE candidates AS {query.text}", query.parameters)
     segment = definition.id
     # Who leaves: members (in the scope) that are no longer candidates.
