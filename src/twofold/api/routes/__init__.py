@@ -17,6 +17,7 @@ from twofold.api.routes import (
     person_data,
     persons,
     pipelines,
+    predictions,
     privacy_requests,
     profiles,
     quotas,
@@ -43,6 +44,7 @@ for module in (
     privacy_requests,
     identity_conflicts,
     segments,
+    predictions,
 ):
     api_router.include_router(module.router)
 
@@ -52,3 +54,4 @@ own_transaction_router = APIRouter(
     prefix="/api/v1", dependencies=[Depends(get_api_user_in_own_transaction)]
 )
 own_transaction_router.include_router(person_data.router)
+own_transaction_router.include_router(predictions.refresh_router)
