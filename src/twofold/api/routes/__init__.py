@@ -8,6 +8,7 @@ from twofold.api.routes import (
     activities,
     admin,
     deals,
+    economics,
     events,
     exchange_rates,
     forecast,
@@ -45,6 +46,7 @@ for module in (
     identity_conflicts,
     segments,
     predictions,
+    economics,
 ):
     api_router.include_router(module.router)
 
