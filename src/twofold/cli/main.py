@@ -176,9 +176,20 @@ def _build_web_shop_if_missing(settings: Settings, database: Database, size: Dem
         with RichProgress(console) as progress:
             request = ImportRequest(path=str(path), kind="events", source=DEMO_SOURCE)
             ingestion.run_import(request, progress)
+        _fit_demo_predictions(ingestion)
     finally:
         ingestion.stop()
         path.unlink(missing_ok=True)
+
+
+def _fit_demo_predictions(ingestion: Ingestion) -> None:
+    """Churn risk, CLV and RFM for the web shop's customers (the server refits daily)."""
+    try:
+        report = ingestion.refresh_predictions()
+    except TwofoldError as error:
+        console.print(f"Predictions not fitted: {error.message}")
+        return
+    console.print(f"Predictions: {report.persons} customers scored from {report.purchases} orders.")
 
 
 def _demo_write_key(database: Database) -> str:
