@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from typing import Annotated
 
@@ -170,7 +171,9 @@ def _build_web_shop_if_missing(settings: Settings, database: Database, size: Dem
     path = settings.home / "demo-web-shop.jsonl"
     events = write_consumer_events(database, path, consumers=consumers, seed=7, now=utcnow())
     console.print(f"Web shop: {consumers} customers, {events} events; importing them.")
-    ingestion = Ingestion.for_settings(settings, database)
+    # The build fits the predictions itself, once, when the import is done.
+    quiet = dataclasses.replace(settings, predictions_refresh_seconds=0)
+    ingestion = Ingestion.for_settings(quiet, database)
     ingestion.start()
     try:
         with RichProgress(console) as progress:

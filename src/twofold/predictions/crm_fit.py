@@ -163,6 +163,8 @@ def holdout_check(transactions: Transactions, *, as_of: date) -> dict[str, Any]:
     except (NotEnoughData, FitFailed) as error:
         return {"note": f"no holdout check: {error.message}"}
     comparison = compare_holdout(fitted.params, summaries)
+    if not all(np.isfinite(g.expected) for g in comparison.groups):
+        return {"note": "no holdout check: the refitted model gives no finite expectation"}
     return {
         "calibration_end": calibration_end.isoformat(),
         "holdout_end": as_of.isoformat(),
