@@ -108,20 +108,26 @@ def test_gammagamma_gradient_matches_finite_differences() -> None:
     np.testing.assert_allclose(gradient, numeric, rtol=1e-6)
 
 
-def bgnbd_expectation_by_quadrature(x: float, t_x: float, age: float, horizon: float) -> float:
+def bgnbd_expectation_by_quadrature(
+    x: float, t_x: float, age: float, horizon: float, params: BgNbdParams = BGNBD
+) -> float:
     """P(alive) E_p[(1 - ((alpha+T)/(alpha+T+p t))^(r+x)) / p] with p ~ Beta(a, b+x): given
     alive, rate lambda ~ Gamma(r+x, alpha+T), and an alive customer with (lambda, p) makes
     (1 - exp(-lambda p t))/p purchases in t on average."""
-    r, alpha, a, b = BGNBD.r, BGNBD.alpha, BGNBD.a, BGNBD.b
+    r, alpha, a, b = params.r, params.alpha, params.a, params.b
     log_beta = gammaln(a) + gammaln(b + x) - gammaln(a + b + x)
 
-    def integrand(p: float) -> float:
-        density = np.exp((a - 1) * np.log(p) + (b + x - 1) * np.log1p(-p) - log_beta)
+    def integrand(p: float) -> float:  # the Beta density's powers are quad's weight
+        if p == 0:  # the limit of (1 - ratio^(r+x)) / p
+            return float((r + x) * horizon / (alpha + age) * np.exp(-log_beta))
         ratio = (alpha + age) / (alpha + age + p * horizon)
-        return float(-np.expm1((r + x) * np.log(ratio)) / p * density)
+        return float(-np.expm1((r + x) * np.log(ratio)) / p * np.exp(-log_beta))
 
-    value, _ = integrate.quad(integrand, 0, 1, epsabs=0, epsrel=1e-11, limit=200)
-    alive = bgnbd_probability_alive(BGNBD, np.array([x]), np.array([t_x]), np.array([age]))
+    value, _ = integrate.quad(
+        integrand, 0, 1, weight="alg", wvar=(a - 1, b + x - 1), epsabs=0, epsrel=1e-11,
+        limit=200,
+    )  # fmt: skip
+    alive = bgnbd_probability_alive(params, np.array([x]), np.array([t_x]), np.array([age]))
     return float(alive[0] * value)
 
 
@@ -131,6 +137,17 @@ def test_bgnbd_conditional_expectation_equals_its_integral(horizon: float) -> No
     for index, (x, t_x, age) in enumerate(zip(FREQUENCY, RECENCY, AGE, strict=True)):
         expected = bgnbd_expectation_by_quadrature(x, t_x, age, horizon)
         assert computed[index] == pytest.approx(expected, rel=1e-7), (x, t_x, age)
+
+
+@pytest.mark.parametrize("horizon", [4.0, 17.3, 52.0])
+def test_bgnbd_conditional_expectation_when_a_plus_b_is_below_one(horizon: float) -> None:
+    """Then 2F1(a+b-1-r, a-1; a+b+x-1; z) of the x = 0 rows is negative (its third parameter
+    is); a log of it gave NaN. Parameters of a real fit (a demo shop's holdout check)."""
+    params = BgNbdParams(r=1.404, alpha=30.87, a=0.0575, b=0.2718)
+    computed = bgnbd_expected_purchases(params, horizon, FREQUENCY, RECENCY, AGE)
+    for index, (x, t_x, age) in enumerate(zip(FREQUENCY, RECENCY, AGE, strict=True)):
+        expected = bgnbd_expectation_by_quadrature(x, t_x, age, horizon, params)
+        assert computed[index] == pytest.approx(expected, rel=1e-6), (x, t_x, age)
 
 
 def test_next_purchase_wait_is_the_median_for_an_alive_customer() -> None:

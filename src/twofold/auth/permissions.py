@@ -52,6 +52,12 @@ def ensure_manager(actor: User) -> None:
 AUDIENCE_ROLES = frozenset({Role.ADMIN, Role.MARKETER})
 
 
+def ensure_can_manage_marketing(actor: User | None) -> None:
+    """Marketing spend and model refits: admins and marketers (``None`` is the CLI)."""
+    if actor is not None and actor.role not in AUDIENCE_ROLES:
+        raise PermissionDenied("only admins and marketers can do this")
+
+
 def ensure_can_merge_persons(actor: User | None) -> None:
     """Merging and reviewing identity conflicts: admins and marketers (``None`` is the CLI)."""
     if actor is not None and actor.role not in AUDIENCE_ROLES:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from typing import Annotated
 
@@ -170,15 +171,28 @@ def _build_web_shop_if_missing(settings: Settings, database: Database, size: Dem
     path = settings.home / "demo-web-shop.jsonl"
     events = write_consumer_events(database, path, consumers=consumers, seed=7, now=utcnow())
     console.print(f"Web shop: {consumers} customers, {events} events; importing them.")
-    ingestion = Ingestion.for_settings(settings, database)
+    # The build fits the predictions itself, once, when the import is done.
+    quiet = dataclasses.replace(settings, predictions_refresh_seconds=0)
+    ingestion = Ingestion.for_settings(quiet, database)
     ingestion.start()
     try:
         with RichProgress(console) as progress:
             request = ImportRequest(path=str(path), kind="events", source=DEMO_SOURCE)
             ingestion.run_import(request, progress)
+        _fit_demo_predictions(ingestion)
     finally:
         ingestion.stop()
         path.unlink(missing_ok=True)
+
+
+def _fit_demo_predictions(ingestion: Ingestion) -> None:
+    """Churn risk, CLV and RFM for the web shop's customers (the server refits daily)."""
+    try:
+        report = ingestion.refresh_predictions()
+    except TwofoldError as error:
+        console.print(f"Predictions not fitted: {error.message}")
+        return
+    console.print(f"Predictions: {report.persons} customers scored from {report.purchases} orders.")
 
 
 def _demo_write_key(database: Database) -> str:

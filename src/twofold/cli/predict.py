@@ -1,11 +1,13 @@
-"""``twofold predict clv``: fit BG/NBD or Pareto/NBD and Gamma-Gamma to a transactions CSV.
-
-Standalone: it reads only the file, not the CRM's data. Parameters are named as in the
+"""``twofold predict``: ``clv`` fits BG/NBD or Pareto/NBD and Gamma-Gamma to a transactions
+CSV (standalone: it reads only the file); ``fit`` fits on the CRM's own orders and writes
+every person's predictions (like the server's daily refit; refused while a server holds the
+event store — use ``POST /api/v1/predictions/refresh`` then). Parameters are named as in the
 papers (docs/predictions.md); ``--json`` prints them for scripts.
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -16,15 +18,21 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from twofold.cli.persons import SERVER_RUNNING, EventStoreBusy, person_stores
 from twofold.cli.progress import RichProgress
 from twofold.core.errors import TwofoldError
 from twofold.core.progress import ProgressReporter, SilentProgress
+from twofold.core.settings import load_settings
 from twofold.predictions.bgnbd import fit_bgnbd
+from twofold.predictions.crm_fit import MAX_HORIZON_WEEKS, PredictionOptions
 from twofold.predictions.gammagamma import fit_gammagamma
 from twofold.predictions.likelihood import FittedModel
 from twofold.predictions.paretonbd import fit_paretonbd
+from twofold.predictions.refresh import refresh_predictions
+from twofold.predictions.scoring import WEEKS_PER_YEAR
 from twofold.predictions.summaries import summarise_transactions
 from twofold.predictions.transactions_file import TransactionColumns, read_transactions_csv
+from twofold.segments.engine import SegmentEngine
 
 predict_app = typer.Typer(help="Customer-base models: CLV, churn, next purchase.")
 console = Console()
@@ -75,6 +83,54 @@ def clv(
         typer.echo(orjson.dumps(result).decode())
     else:
         _print_table(result)
+
+
+@predict_app.command("fit")
+def fit_crm_orders(
+    *,
+    horizon_weeks: Annotated[
+        float, typer.Option(help="CLV horizon in weeks", min=0.01, max=MAX_HORIZON_WEEKS)
+    ] = WEEKS_PER_YEAR,
+    discount_rate: Annotated[
+        float, typer.Option(help="annual discount rate of CLV (0-1)", min=0.0, max=1.0)
+    ] = 0.10,
+    json_output: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Fit the models on the CRM's orders and write every person's predictions."""
+    options = PredictionOptions(horizon_weeks=horizon_weeks, annual_discount_rate=discount_rate)
+    try:
+        with person_stores() as stores, RichProgress(errors) as progress:
+            report = refresh_predictions(
+                stores.events, stores.database, base_currency=load_settings().base_currency,
+                options=options, progress=progress,
+            )  # fmt: skip
+            engine = SegmentEngine(stores.events, stores.database)
+            readers = {d.id for d in engine.definitions() if d.reads.predictions}
+            if readers:
+                engine.refresh(cause="predictions", only=readers)
+    except EventStoreBusy:
+        raise _fail(SERVER_RUNNING.format(api="POST /api/v1/predictions/refresh")) from None
+    except TwofoldError as error:
+        raise _fail(error.message) from None
+    result = asdict(report)
+    if json_output:
+        typer.echo(orjson.dumps(result).decode())
+        return
+    console.print(
+        f"Predictions written for {report.persons} persons from {report.purchases} purchases "
+        f"(fit {report.fit_id}, {report.seconds:.1f} s)."
+    )
+    if report.orders_without_rate:
+        console.print(
+            f"{report.orders_without_rate} orders had no exchange rate and were left out."
+        )
+    for note in report.notes:
+        console.print(f"Note: {note}")
+
+
+def _fail(message: str) -> typer.Exit:
+    errors.print(f"[red]Error:[/red] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=1)
 
 
 def _fit(

@@ -30,6 +30,8 @@ class Settings:
     maintenance_seconds: float = 3600.0
     # How often every segment is re-evaluated in full (time-relative conditions move with it).
     segment_refresh_seconds: int = 3600
+    # How often the predictions are refitted on the CRM's orders (0: only on demand).
+    predictions_refresh_seconds: int = 86400
     # The company currency: forecasts, quotas and exchange rates are expressed in it.
     base_currency: str = DEFAULT_BASE_CURRENCY
 
@@ -62,6 +64,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         else None,
         segment_refresh_seconds=_whole_number(
             env, "TWOFOLD_SEGMENT_REFRESH_SECONDS", 3600, unit="seconds", minimum=1
+        ),
+        predictions_refresh_seconds=_whole_number(
+            env, "TWOFOLD_PREDICTIONS_REFRESH_SECONDS", 86400, unit="seconds"
         ),
         base_currency=parse_currency(
             env.get("TWOFOLD_BASE_CURRENCY", DEFAULT_BASE_CURRENCY), field="TWOFOLD_BASE_CURRENCY"

@@ -74,6 +74,9 @@ def catalogue() -> list[Product]:
     return products
 
 
+MAX_SESSIONS = 40  # visits of a shopper who never leaves (most are cut short by now)
+
+
 def consumer_count(persons: int) -> int:
     """How many web-shop customers go with a demo company of ``persons`` B2B people."""
     return max(MIN_CONSUMERS, min(MAX_CONSUMERS, persons // 2))
@@ -124,7 +127,15 @@ def _consumer_story(
     moment = now - timedelta(days=rng.uniform(1, HISTORY_DAYS), hours=rng.uniform(0, 12))
     ids = {"anonymousId": anonymous_id}
     identified = False
-    sessions = 1 + int(rng.expovariate(1 / 6))
+    # Shoppers differ in loyalty: each has their own chance of never coming back after an
+    # order (beta-distributed), as the BG/NBD model assumes.
+    leave = rng.betavariate(1.2, 3.0)
+    sessions = MAX_SESSIONS
+    # Shoppers differ in how often they come back (a gamma-distributed pace, mean 1): with one
+    # pace for all, the purchase models could not tell customers apart (r runs away).
+    pace = rng.gammavariate(1.2, 1 / 1.2)
+    # ... and in how much they buy of what they choose (so spend differs between customers).
+    quantity = 1 + min(3, int(rng.expovariate(1.0)))
     order_number = 0
     for session in range(sessions):
         if moment >= now:
@@ -168,8 +179,13 @@ def _consumer_story(
                 yield _track(ids, moment, "Checkout Started", {"value": _total(chosen)})
                 moment += timedelta(minutes=rng.randint(1, 6))
                 yield _track(
-                    ids, moment, "Order Completed", _order(user_id, order_number, chosen, rng)
+                    ids,
+                    moment,
+                    "Order Completed",
+                    _order(user_id, order_number, chosen, rng, quantity=quantity),
                 )
+                if rng.random() < leave:
+                    return
                 if rng.random() < 0.5:
                     yield _track(
                         ids,
@@ -181,16 +197,7 @@ def _consumer_story(
                         },
                     )
         if identified and rng.random() < 0.5:
-            campaign = rng.choice(CAMPAIGNS)
-            opened = moment + timedelta(days=rng.uniform(0.2, 3))
-            yield _track(ids, opened, "Email Opened", {"campaign": campaign, "channel": "email"})
-            if rng.random() < 0.4:
-                yield _track(
-                    ids,
-                    opened + timedelta(minutes=1),
-                    "Email Link Clicked",
-                    {"campaign": campaign, "url": f"https://shop.example/{favourite}"},
-                )
+            yield from _campaign(rng, ids, moment, favourite)
         if identified and rng.random() < 0.05:
             yield _track(
                 ids,
@@ -198,7 +205,23 @@ def _consumer_story(
                 "Ticket Created",
                 {"subject": "Where is my order?", "priority": "normal"},
             )
-        moment += timedelta(days=rng.expovariate(1 / 35))
+        moment += timedelta(days=rng.expovariate(pace / 35))
+
+
+def _campaign(
+    rng: random.Random, ids: dict[str, str], moment: datetime, favourite: str
+) -> Iterator[dict[str, Any]]:
+    """A newsletter opened (and sometimes clicked) within three days."""
+    campaign = rng.choice(CAMPAIGNS)
+    opened = moment + timedelta(days=rng.uniform(0.2, 3))
+    yield _track(ids, opened, "Email Opened", {"campaign": campaign, "channel": "email"})
+    if rng.random() < 0.4:
+        yield _track(
+            ids,
+            opened + timedelta(minutes=1),
+            "Email Link Clicked",
+            {"campaign": campaign, "url": f"https://shop.example/{favourite}"},
+        )
 
 
 def _page(ids: dict[str, str], moment: datetime, name: str) -> dict[str, Any]:
@@ -240,10 +263,10 @@ def _total(products: list[Product]) -> float:
 
 
 def _order(
-    user_id: str, number: int, products: list[Product], rng: random.Random
+    user_id: str, number: int, products: list[Product], rng: random.Random, *, quantity: int
 ) -> dict[str, Any]:
-    discount = round(_total(products) * 0.1, 2) if rng.random() < 0.2 else 0.0
-    total = round(_total(products) - discount, 2)
+    discount = round(_total(products) * quantity * 0.1, 2) if rng.random() < 0.2 else 0.0
+    total = round(_total(products) * quantity - discount, 2)
     return {
         "order_id": f"{user_id}-{number}",
         "total": total,
@@ -251,7 +274,7 @@ def _order(
         "discount": discount,
         "currency": "EUR",
         "channel": "web",
-        "products": [{**_product_properties(p), "quantity": 1} for p in products],
+        "products": [{**_product_properties(p), "quantity": quantity} for p in products],
     }
 
 

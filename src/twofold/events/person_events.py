@@ -93,12 +93,14 @@ class EventErasure:
     computed_traits: int = 0
 
 
-# What is derived from the person's events (orders/, profiles/): removed with them.
+# What is derived from the person's events (orders/, profiles/, predictions/): removed with
+# them.
 _DERIVED_TABLES = (
     "person_stats",
     "person_event_counts",
     "person_category_counts",
     "person_revenue",
+    "person_predictions",
 )
 
 

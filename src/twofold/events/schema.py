@@ -214,6 +214,34 @@ SEGMENT_STATEMENTS: Final = (
         scored_at TIMESTAMP
     )
     """,
+    # Every fit of the predictions models on the CRM's orders (predictions/refresh.py), for the
+    # UI and the API: parameters, standard errors, log-likelihoods and the holdout check.
+    "CREATE SEQUENCE IF NOT EXISTS prediction_fit_ids START 1",
+    """
+    CREATE TABLE IF NOT EXISTS prediction_fits (
+        fit_id BIGINT PRIMARY KEY DEFAULT nextval('prediction_fit_ids'),
+        fitted_at TIMESTAMP NOT NULL,
+        as_of DATE NOT NULL,
+        currency VARCHAR NOT NULL,
+        model VARCHAR NOT NULL,
+        persons BIGINT NOT NULL,
+        repeat_customers BIGINT NOT NULL,
+        purchases BIGINT NOT NULL,
+        orders_without_rate BIGINT NOT NULL,
+        purchase_params JSON NOT NULL,
+        purchase_standard_errors JSON NOT NULL,
+        log_likelihood DOUBLE NOT NULL,
+        spend_params JSON,
+        spend_standard_errors JSON,
+        spend_log_likelihood DOUBLE,
+        spend_customers BIGINT,
+        horizon_weeks DOUBLE NOT NULL,
+        annual_discount_rate DOUBLE NOT NULL,
+        holdout JSON NOT NULL,
+        notes VARCHAR[] NOT NULL,
+        seconds DOUBLE NOT NULL
+    )
+    """,
     # Current members of every segment (``member_id`` is a person or an account id).
     """
     CREATE TABLE IF NOT EXISTS segment_members (

@@ -23,7 +23,7 @@ import orjson
 
 from twofold.core.errors import TwofoldError
 from twofold.core.progress import ProgressReporter
-from twofold.core.settings import Settings
+from twofold.core.settings import DEFAULT_BASE_CURRENCY, Settings
 from twofold.core.time import utcnow
 from twofold.events.lake import apply_retention, export_lake
 from twofold.events.store import EventStore, event_store_path
@@ -36,6 +36,8 @@ from twofold.ingest.messages import MessageRejected
 from twofold.ingest.sources import create_source, find_source, source_for_write_key
 from twofold.persons.erasure import settle_pending_erasures
 from twofold.persons.stores import PersonStores
+from twofold.predictions.crm_fit import PredictionOptions
+from twofold.predictions.refresh import RefreshReport, fit_age_seconds, refresh_predictions
 from twofold.profiles.refresh import refresh_after_load, underived_loads
 from twofold.segments.engine import SegmentEngine
 from twofold.shopify.redaction import carry_out_redactions
@@ -47,6 +49,7 @@ KEY_CACHE_SECONDS = 2.0
 MAX_SHOWN_BYTES = 2000
 RETRY_SECONDS = 1.0
 FACT_SYNC_SECONDS = 1.0  # how often record changes are mirrored for segments
+PREDICTIONS_RETRY_SECONDS = 3600.0  # after a fit refused for lack of data
 # What the event store raises for a segment it cannot parse: retrying would not help.
 UNREADABLE = (duckdb.InvalidInputException, duckdb.ConversionException)
 
@@ -149,6 +152,8 @@ class Ingestion:
         lake_directory: Path | None = None,
         maintenance_seconds: float = 3600.0,
         segment_refresh_seconds: float = 3600.0,
+        predictions_refresh_seconds: float = 86400.0,
+        base_currency: str = DEFAULT_BASE_CURRENCY,
     ) -> None:
         self.retention_days = retention_days
         self.lake_directory = lake_directory
@@ -159,6 +164,11 @@ class Ingestion:
         # not re-evaluate is caught up at start, not an hour later.
         self._segments_refreshed_at = time.monotonic() - segment_refresh_seconds
         self._facts_synced_at = 0.0
+        self.predictions_refresh_seconds = predictions_refresh_seconds
+        self.base_currency = base_currency
+        self._predictions_tried_at: float | None = None  # None: look at the last fit's age
+        self._predictions_lock = threading.Lock()
+        self.predictions_error: str | None = None  # why the last scheduled fit failed
         self.home = home
         self.store = EventStore(event_store_path(home))
         self.journal = Journal(
@@ -187,6 +197,8 @@ class Ingestion:
             lake_directory=settings.lake_directory,
             maintenance_seconds=settings.maintenance_seconds,
             segment_refresh_seconds=settings.segment_refresh_seconds,
+            predictions_refresh_seconds=settings.predictions_refresh_seconds,
+            base_currency=settings.base_currency,
         )
 
     def maintain(self) -> None:
@@ -305,6 +317,7 @@ class Ingestion:
             self._serve_inbox()
             self._redact()
             self._keep_segments_current()
+            self._keep_predictions_current()
             if time.monotonic() - self._maintained_at >= self.maintenance_seconds:
                 self._maintain_safely()
             if self._stopping:
@@ -394,6 +407,48 @@ class Ingestion:
         except Exception as error:  # retried on the next pass
             self.last_error = error
             log.exception("could not keep segment membership current")
+
+    def refresh_predictions(
+        self, options: PredictionOptions | None = None, progress: ProgressReporter | None = None
+    ) -> RefreshReport:
+        """Refit the models on the orders, rewrite every person's predictions, then
+        re-evaluate the segments that read predictions (raises, writing nothing, when the
+        models cannot be fitted)."""
+        with self._predictions_lock:
+            report = refresh_predictions(
+                self.store, self.database, base_currency=self.base_currency, options=options,
+                progress=progress,
+            )  # fmt: skip
+            self.predictions_error = None
+        readers = {d.id for d in self.segments.definitions() if d.reads.predictions}
+        if readers:
+            self.segments.refresh(cause="predictions", only=readers)
+        return report
+
+    def _keep_predictions_current(self) -> None:
+        """The scheduled refit: when the last fit (or failed try) is older than the interval."""
+        interval = self.predictions_refresh_seconds
+        if interval <= 0:
+            return
+        now = time.monotonic()
+        if self._predictions_tried_at is None:
+            age = fit_age_seconds(self.store)
+            self._predictions_tried_at = now - (interval if age is None else min(age, interval))
+        if now - self._predictions_tried_at < interval:
+            return
+        self._predictions_tried_at = now
+        try:
+            report = self.refresh_predictions()
+        except TwofoldError as error:  # too few customers yet: say why, try again within the hour
+            self.predictions_error = error.message
+            self._predictions_tried_at = now - interval + min(interval, PREDICTIONS_RETRY_SECONDS)
+            log.info("predictions not refreshed: %s", error.message)
+        except Exception as error:  # retried at the next interval; ingestion goes on
+            self.last_error = error
+            self.predictions_error = f"{type(error).__name__}: {error}"
+            log.exception("could not refresh the predictions")
+        else:
+            log.info("predictions refreshed for %s persons", report.persons)
 
     def _retry_later(self) -> None:
         time.sleep(RETRY_SECONDS)

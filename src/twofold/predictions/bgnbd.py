@@ -146,7 +146,15 @@ def bgnbd_expected_purchases(
     a = params.a if abs(params.a - 1) > 1e-7 else 1 + 1e-7
     log_shrink = np.log(alpha + age) - np.log(alpha + age + horizon)
     series = hyp2f1(a + b - 1 - r, a - 1, a + b + frequency - 1, -np.expm1(log_shrink))
-    remaining = -np.expm1((a - 1) * log_shrink + np.log(series))
+    # 1 - shrink^(a-1) 2F1: through expm1 of a log where the series is positive (accurate
+    # near 1); when a + b < 1 the series of x = 0 is negative and the product is used as is.
+    positive = series > 0
+    log_series = np.log(np.where(positive, series, 1.0))
+    remaining = np.where(
+        positive,
+        -np.expm1((a - 1) * log_shrink + log_series),
+        1.0 - np.exp((a - 1) * log_shrink) * series,
+    )
     if_alive = (a + b + frequency - 1) / (a - 1) * remaining
     alive = bgnbd_probability_alive(params, frequency, recency, age)
     return np.asarray(if_alive * alive, dtype=np.float64)

@@ -97,6 +97,24 @@ def summarise_transactions(
     )
 
 
+def summarise_as_of(transactions: Transactions, *, as_of: date) -> CustomerSummaries:
+    """Summaries for scoring today: the calibration period runs to ``as_of`` (which may be
+    after the last purchase: a quiet week is data too) and there is no holdout."""
+    _check_amounts(transactions.amounts)
+    if len(transactions.days) == 0:
+        raise NotEnoughData("there are no purchases")
+    last_day = int(transactions.days.max())
+    if day_number(as_of) < last_day:
+        raise NotEnoughData(
+            f"the scoring date {as_of} is before the last purchase ({day_from_number(last_day)})"
+        )
+    customers, days, amounts = _purchase_days(transactions)
+    return _summarise_days(
+        transactions.customer_ids, customers, days, amounts, calibration_end=as_of,
+        holdout_end=as_of,
+    )  # fmt: skip
+
+
 def _check_amounts(amounts: FloatArray) -> None:
     bad = np.flatnonzero(~np.isfinite(amounts) | (amounts < 0))
     if len(bad):

@@ -13,6 +13,7 @@ from twofold.events.store import EventStore
 from twofold.identity.queries import identities_of
 from twofold.orders.queries import OrderFilters, list_orders
 from twofold.persons.actions import get_person
+from twofold.predictions.queries import person_predictions
 
 LATEST_ORDERS: Final = 5
 
@@ -81,8 +82,8 @@ def _moment(value: Any) -> Any:
 
 
 def person_profile(session: Session, store: EventStore, person_id: int) -> dict[str, Any]:
-    """A person's profile: who they are, their traits, computed traits, identities and latest
-    orders (NotFound for an unknown person)."""
+    """A person's profile: who they are, their traits, computed traits, identities, latest
+    orders and predictions (NotFound for an unknown person)."""
     person = get_person(session, person_id)
     latest, _ = list_orders(
         store, OrderFilters(person_id=person_id), limit=LATEST_ORDERS, cursor=None
@@ -97,4 +98,10 @@ def person_profile(session: Session, store: EventStore, person_id: int) -> dict[
         "computed": computed_traits(store, person_id),
         "identities": identities_of(session, person_id),
         "latest_orders": latest,
+        "predictions": _predictions(store, person_id),
     }
+
+
+def _predictions(store: EventStore, person_id: int) -> dict[str, Any] | None:
+    with store.reader() as reader:
+        return person_predictions(reader, person_id)

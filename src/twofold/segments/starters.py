@@ -41,6 +41,27 @@ STARTERS: Final[tuple[tuple[str, str, str, str, dict[str, Any]], ...]] = (
         {"order": {"first_seen_days_ago": {"lte": 30}}},
     ),
     (
+        "high_churn_risk",
+        "High churn risk",
+        "Customers the purchase model gives a churn risk of 70 % or more (refitted daily).",
+        "persons",
+        {"prediction": "churn_risk", "op": "gte", "value": 0.7},
+    ),
+    (
+        "rfm_champions",
+        "Champions (RFM)",
+        "Bought recently, buy often and spend the most (RFM group, decision 0014).",
+        "persons",
+        {"prediction": "rfm_group", "op": "eq", "value": "Champions"},
+    ),
+    (
+        "rfm_at_risk",
+        "At Risk (RFM)",
+        "Bought often or spent well, but not for a long time (RFM group, decision 0014).",
+        "persons",
+        {"prediction": "rfm_group", "op": "eq", "value": "At Risk"},
+    ),
+    (
         "engaged_accounts",
         "Engaged accounts",
         "Accounts where at least 3 people viewed a page in the last 30 days.",

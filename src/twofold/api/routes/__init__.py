@@ -8,6 +8,7 @@ from twofold.api.routes import (
     activities,
     admin,
     deals,
+    economics,
     events,
     exchange_rates,
     forecast,
@@ -18,6 +19,7 @@ from twofold.api.routes import (
     persons,
     pipeline_analytics,
     pipelines,
+    predictions,
     privacy_requests,
     profiles,
     quotas,
@@ -45,6 +47,8 @@ for module in (
     privacy_requests,
     identity_conflicts,
     segments,
+    predictions,
+    economics,
 ):
     api_router.include_router(module.router)
 
@@ -54,3 +58,4 @@ own_transaction_router = APIRouter(
     prefix="/api/v1", dependencies=[Depends(get_api_user_in_own_transaction)]
 )
 own_transaction_router.include_router(person_data.router)
+own_transaction_router.include_router(predictions.refresh_router)

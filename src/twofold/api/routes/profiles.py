@@ -72,6 +72,7 @@ class ProfileOut(BaseModel):
     computed: ComputedTraitsOut
     identities: list[IdentityOut]
     latest_orders: list[OrderOut]
+    predictions: dict[str, Any] | None  # as GET /persons/{id}/predictions; None before a fit
 
 
 @router.get("/{person_id}/profile", response_model=ProfileOut)

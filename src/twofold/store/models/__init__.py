@@ -10,6 +10,7 @@ from twofold.store.models.activities import (
 from twofold.store.models.base import Base
 from twofold.store.models.customfields import CustomFieldDefinition
 from twofold.store.models.deals import Deal, DealPartner, DealStageVisit, DealStakeholder
+from twofold.store.models.economics import MarketingSpend
 from twofold.store.models.forecasting import (
     DealForecastMonth,
     ExchangeRate,
@@ -45,6 +46,7 @@ __all__ = [
     "ForecastSubmission",
     "IdentityConflict",
     "IdentityMapping",
+    "MarketingSpend",
     "Membership",
     "Person",
     "Pipeline",

@@ -18,6 +18,7 @@ from twofold.events.store import EventStore
 from twofold.identity.mappings import CurrentIdentifier, current_identifiers
 from twofold.ingest.sources import list_sources
 from twofold.persons.actions import get_person
+from twofold.predictions.queries import person_predictions
 from twofold.store.models import IdentityConflict, Person
 from twofold.web.dependencies import DbSession, WebUser, is_htmx
 from twofold.web.pages.shared import RecordId
@@ -46,6 +47,7 @@ class ProfileView:
     traits: list[tuple[str, Any]]
     events: EventPage
     open_conflicts: int
+    predictions: dict[str, Any] | None
     may_merge: bool
     may_export: bool
     may_erase: bool
@@ -80,10 +82,16 @@ def profile_view(request: Request, session: Session, person: Person) -> ProfileV
         traits=sorted(person.traits.items()),
         events=event_page(session, ingestion_of(request).store, person.id, None),
         open_conflicts=int(conflicts or 0),
+        predictions=_predictions(request, person.id),
         may_merge=role in AUDIENCE_ROLES,
         may_export=role in AUDIENCE_ROLES,
         may_erase=role == Role.ADMIN,
     )
+
+
+def _predictions(request: Request, person_id: int) -> dict[str, Any] | None:
+    with ingestion_of(request).store.reader() as reader:
+        return person_predictions(reader, person_id)
 
 
 @router.get("/people/{person_id}/events", include_in_schema=False)

@@ -350,12 +350,49 @@
         { name: "Actual", type: "bar", itemStyle: { color: "#1f7a4d" }, data: data.actual.map(Number) }
       ]
     });
+  // ---------- Economics charts (Apache ECharts: bars and heatmaps, data built server-side) ----------
+  function drawEconChart(container) {
+    var source = document.getElementById(container.dataset.econChart);
+    if (!source || !window.echarts) return;
+    var data = JSON.parse(source.textContent);
+    var option = {
+      animationDuration: 300,
+      grid: { left: 16, right: 24, top: 36, bottom: 28, containLabel: true },
+      tooltip: { trigger: data.kind === "heatmap" ? "item" : "axis" },
+      xAxis: { type: "category", data: data.x, name: data.x_name || "", nameLocation: "middle", nameGap: 26 },
+      yAxis: data.kind === "heatmap"
+        ? { type: "category", data: data.y, name: data.y_name || "" }
+        : { type: "value" }
+    };
+    if (data.kind === "heatmap") {
+      option.visualMap = {
+        min: 0, max: data.max || 1, calculable: false, orient: "horizontal", left: "center", top: 0,
+        itemHeight: 120, inRange: { color: ["#eef2fb", "#2f5bb7"] }, show: true
+      };
+      option.grid.top = 48;
+      option.series = [{
+        type: "heatmap", data: data.cells,
+        label: { show: data.y.length <= 14 && data.x.length <= 14, formatter: function (item) {
+          return item.value[2] + (data.unit || "");
+        } }
+      }];
+    } else {
+      option.legend = { top: 0 };
+      var colors = ["#2f5bb7", "#a9b4c2", "#1f7a4d"];
+      option.series = data.series.map(function (item, index) {
+        return { name: item.name, type: "bar", barMaxWidth: 40, itemStyle: { color: colors[index % 3] }, data: item.values };
+      });
+    }
+    container.hidden = false;
+    var chart = window.echarts.init(container, null, { renderer: "canvas" });
+    chart.setOption(option);
     window.addEventListener("resize", function () { chart.resize(); });
   }
 
   function start() {
     document.querySelectorAll("[data-funnel-chart]").forEach(drawFunnelChart);
     document.querySelectorAll("[data-revenue-chart]").forEach(drawRevenueChart);
+    document.querySelectorAll("[data-econ-chart]").forEach(drawEconChart);
     document.querySelectorAll("[data-forecast-chart]").forEach(drawForecastChart);
     document.querySelectorAll("[data-org-chart]").forEach(drawOrgChart);
     document.querySelectorAll("[data-back]").forEach(function (button) {
