@@ -8,6 +8,7 @@ from twofold.store.models.activities import (
     activity_persons,
 )
 from twofold.store.models.base import Base
+from twofold.store.models.contracts import Contract, ContractLine, ContractRenewal
 from twofold.store.models.customfields import CustomFieldDefinition
 from twofold.store.models.deals import Deal, DealPartner, DealStageVisit, DealStakeholder
 from twofold.store.models.forecasting import (
@@ -23,6 +24,12 @@ from twofold.store.models.ingestion import (
     Source,
     SourceKey,
 )
+from twofold.store.models.intelligence import (
+    AccountHealth,
+    AccountPotential,
+    ConfigEntry,
+    HealthSnapshot,
+)
 from twofold.store.models.persons import Person
 from twofold.store.models.pipelines import Pipeline, Stage
 from twofold.store.models.segments import Segment
@@ -32,9 +39,15 @@ from twofold.store.models.users import ApiKey, User, WebSession
 __all__ = [
     "Account",
     "AccountGroup",
+    "AccountHealth",
+    "AccountPotential",
     "Activity",
     "ApiKey",
     "Base",
+    "ConfigEntry",
+    "Contract",
+    "ContractLine",
+    "ContractRenewal",
     "CustomFieldDefinition",
     "Deal",
     "DealForecastMonth",
@@ -43,6 +56,7 @@ __all__ = [
     "DealStakeholder",
     "ExchangeRate",
     "ForecastSubmission",
+    "HealthSnapshot",
     "IdentityConflict",
     "IdentityMapping",
     "Membership",
