@@ -84,7 +84,8 @@ def test_a_deleted_renewal_deal_is_not_made_again_but_a_new_term_is(
     with database.transaction() as session:
         contract = get_contract(session, contract_id)
         renewal = session.scalar(select(ContractRenewal))
-        assert renewal is not None and renewal.deal_id is None
+        assert renewal is not None
+        assert renewal.deal_id is None
         extended = ContractUpdate(end_date=TODAY + timedelta(days=395))
         update_contract(session, actor=session.merge(admin), contract=contract, data=extended)
     assert run(database, today=TODAY + timedelta(days=310)).created[
@@ -117,7 +118,7 @@ def test_concurrent_runs_make_one_deal_per_term(database: Database, admin: User,
         try:
             start.wait()
             results.append(run(database))
-        except BaseException as error:  # reported below
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
             errors.append(error)
 
     threads = [threading.Thread(target=worker) for _ in range(runs)]
