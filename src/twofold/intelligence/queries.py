@@ -78,5 +78,4 @@ def account_names(session: Session, account_ids: list[int]) -> dict[int, str]:
     if not account_ids:
         return {}
     query = select(Account.id, Account.name).where(Account.id.in_(account_ids))
-    names: dict[int, str] = dict(session.execute(query).tuples().all())
-    return names
+    return {account_id: name for account_id, name in session.execute(query)}  # noqa: C416

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from pydantic import Field
+from pydantic import Field, StrictInt
 from sqlalchemy.orm import Session
 
 from twofold.accounts.actions import get_account
@@ -52,7 +52,7 @@ class PotentialIn(InputModel):
 class WeightsIn(InputModel):
     """New weights for some signals (0-100 each; the others keep theirs)."""
 
-    weights: dict[str, int]
+    weights: dict[str, StrictInt]
 
 
 def _health_out(
