@@ -71,11 +71,3 @@ def abm_counts(session: Session, *, filters: BoardFilters) -> dict[str, int]:
     if conditions:
         query = query.where(AccountHealth.account_id.in_(select(Account.id).where(*conditions)))
     return {status: int(count) for status, count in session.execute(query)}
-
-
-def account_names(session: Session, account_ids: list[int]) -> dict[int, str]:
-    """Names of the accounts, for rendering board cards."""
-    if not account_ids:
-        return {}
-    query = select(Account.id, Account.name).where(Account.id.in_(account_ids))
-    return {account_id: name for account_id, name in session.execute(query)}  # noqa: C416

@@ -6,9 +6,11 @@ from fastapi import APIRouter
 
 from twofold.web import auth
 from twofold.web.pages import (
+    account_intelligence,
     account_page,
     accounts,
     activities,
+    contracts,
     deal_page,
     deals,
     event_debugger,
@@ -37,8 +39,10 @@ AREAS = (
     forecast,
     pipeline_analytics,
     accounts,
+    account_intelligence,
     account_page,
     memberships,
+    contracts,
     people,
     person_profile,
     person_data,

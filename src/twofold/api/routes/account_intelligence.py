@@ -10,6 +10,7 @@ from pydantic import Field, StrictInt
 from sqlalchemy.orm import Session
 
 from twofold.accounts.actions import get_account
+from twofold.accounts.lookups import account_names
 from twofold.api.dependencies import ApiUser, AppSettings, DbSession, EventIngestion
 from twofold.api.routes.support import Paging
 from twofold.api.schemas.common import ListOut
@@ -33,7 +34,6 @@ from twofold.intelligence.queries import (
     BoardFilters,
     abm_board,
     abm_counts,
-    account_names,
     health_history,
 )
 from twofold.intelligence.recompute import compute_health, recompute_health
