@@ -200,9 +200,11 @@ def _create_intelligence() -> None:
         sa.UniqueConstraint("account_id", "day", name="uq_health_snapshots_account_id_day"),
     )
     op.create_index("ix_health_snapshots_day", "health_snapshots", ["day"])
+    op.create_index("ix_activities_kind_done_at", "activities", ["kind", "done_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_activities_kind_done_at", table_name="activities")
     for table in (
         "health_snapshots",
         "account_potentials",
