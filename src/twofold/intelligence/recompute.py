@@ -93,7 +93,7 @@ def recompute_health(
     results = compute_health(
         session, store=store, now=now, default_lead_days=default_lead_days, account_ids=account_ids
     )
-    _store(session, results, now=now, everything=account_ids is None)
+    store_health(session, results, now=now, everything=account_ids is None)
     return len(results)
 
 
@@ -103,11 +103,16 @@ def _engagement_of(events: EngagementFacts | None, account_id: int) -> Engagemen
     return events.by_account.get(account_id) or Engagement()
 
 
-def _store(
+def store_health(
     session: Session, results: list[AccountHealthResult], *, now: datetime, everything: bool
 ) -> None:
+    """Write ``results`` as the current health and today's snapshots (``everything``: the
+    results cover every account, so rows of accounts not in them go)."""
     today: date = now.date()
     ids = [result.account_id for result in results]
+    # Computed in an earlier transaction (the scheduler): accounts deleted since are left out.
+    existing = set(session.scalars(select(Account.id))) if everything else set(ids)
+    results = [result for result in results if result.account_id in existing]
     if everything:
         session.execute(delete(AccountHealth))
         session.execute(delete(HealthSnapshot).where(HealthSnapshot.day == today))

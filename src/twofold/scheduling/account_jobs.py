@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 
 from twofold.contracts.renewals import run_renewals
 from twofold.core.time import utcnow
 from twofold.events.store import EventStore
-from twofold.intelligence.recompute import recompute_health
+from twofold.intelligence.recompute import compute_health, store_health
 from twofold.store.database import Database
 from twofold.store.models import HealthSnapshot
 
@@ -68,20 +68,24 @@ class AccountJobs:
         if made.created:
             log.info("made %s renewal deals", len(made.created))
         if self._health_day != now.date():
-            with self.database.transaction() as session:
-                done_today = session.scalar(
-                    select(HealthSnapshot.id).where(HealthSnapshot.day == now.date()).limit(1)
-                )
-                if self._health_day is not None or done_today is None:
-                    recompute_health(
-                        session,
-                        actor=None,
-                        store=self.store,
-                        now=now,
-                        default_lead_days=self.renewal_lead_days,
-                    )
+            self._snapshot_health(now)
             self._health_day = now.date()
         self.passes += 1
+
+    def _snapshot_health(self, now: datetime) -> None:
+        """Compute in a read transaction, then write in a short one: on SQLite a write
+        transaction holds the one write lock, and computing takes seconds."""
+        with self.database.transaction(write=False) as session:
+            done_today = session.scalar(
+                select(HealthSnapshot.id).where(HealthSnapshot.day == now.date()).limit(1)
+            )
+            if self._health_day is None and done_today is not None:
+                return  # a process that started today already took today's snapshot
+            results = compute_health(
+                session, store=self.store, now=now, default_lead_days=self.renewal_lead_days
+            )
+        with self.database.transaction() as session:
+            store_health(session, results, now=now, everything=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
