@@ -21,6 +21,7 @@ from twofold.api.webhooks import router as webhooks_router
 from twofold.auth.login_throttle import LoginThrottle
 from twofold.core.settings import Settings
 from twofold.ingest.runtime import Ingestion
+from twofold.scheduling.account_jobs import AccountJobs
 from twofold.store.database import Database, open_database
 from twofold.store.migrate import upgrade_to_latest
 from twofold.web.routes import web_router
@@ -67,10 +68,20 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         ingestion = Ingestion.for_settings(settings, handle)
         ingestion.start()
         app.state.ingestion = ingestion
+        jobs = AccountJobs(
+            handle,
+            store=ingestion.store,
+            interval_seconds=settings.account_jobs_seconds,
+            renewal_lead_days=settings.renewal_lead_days,
+        )
+        if settings.account_jobs_seconds > 0:
+            jobs.start()
+        app.state.account_jobs = jobs
         freeze_start_up_objects()
         try:
             yield
         finally:
+            jobs.stop()
             ingestion.stop()
             if owned:
                 handle.dispose()

@@ -13,6 +13,7 @@ from sqlalchemy import exists, select
 from twofold.auth.credentials import create_api_key
 from twofold.auth.passwords import hash_password
 from twofold.auth.users import create_user, get_user_by_email
+from twofold.cli.contracts import accounts_app, contracts_app
 from twofold.cli.imports import events_app, import_app
 from twofold.cli.persons import persons_app
 from twofold.cli.predict import predict_app
@@ -44,6 +45,8 @@ app.add_typer(import_app, name="import")
 app.add_typer(events_app, name="events")
 app.add_typer(persons_app, name="persons")
 app.add_typer(predict_app, name="predict")
+app.add_typer(contracts_app, name="contracts")
+app.add_typer(accounts_app, name="accounts")
 console = Console()
 errors = Console(stderr=True)
 

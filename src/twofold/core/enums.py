@@ -113,6 +113,8 @@ class ActivityKind(StrEnum):
     TASK = "task"
     DEMO = "demo"
     PROPOSAL = "proposal"
+    # A customer's support issue: open until ``done_at`` is set (account health reads it).
+    SUPPORT = "support"
 
 
 class RecordType(StrEnum):
@@ -125,6 +127,7 @@ class RecordType(StrEnum):
     USER = "user"
     PIPELINE = "pipeline"
     EXCHANGE_RATE = "exchange_rate"
+    CONTRACT = "contract"
 
 
 class CustomFieldType(StrEnum):
@@ -135,3 +138,30 @@ class CustomFieldType(StrEnum):
     DATE = "date"
     CHOICE = "choice"
     BOOLEAN = "boolean"
+
+
+class ContractStatus(StrEnum):
+    """Where a contract stands; only drafts carry no revenue."""
+
+    DRAFT = "draft"
+    ACTIVE = "active"
+    ENDED = "ended"
+    CANCELLED = "cancelled"
+
+
+class BillingPeriod(StrEnum):
+    """How often a contract is invoiced (the MRR is the same whatever the period)."""
+
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    ANNUAL = "annual"
+    ONE_TIME = "one_time"
+
+
+class AbmStatus(StrEnum):
+    """Where an account stands for account-based marketing."""
+
+    CUSTOMER = "customer"
+    IN_PIPELINE = "in_pipeline"
+    NURTURE = "nurture"
+    COLD = "cold"

@@ -12,6 +12,8 @@ from twofold.core.money import parse_currency
 DEFAULT_HOME = ".twofold-data"
 DEFAULT_PORT = 8000
 DEFAULT_BASE_CURRENCY = "USD"
+DEFAULT_RENEWAL_LEAD_DAYS = 90
+DEFAULT_ACCOUNT_JOBS_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,11 @@ class Settings:
     predictions_refresh_seconds: int = 86400
     # The company currency: forecasts, quotas and exchange rates are expressed in it.
     base_currency: str = DEFAULT_BASE_CURRENCY
+    # Days before a contract's end its renewal deal is made (a contract may override it).
+    renewal_lead_days: int = DEFAULT_RENEWAL_LEAD_DAYS
+    # How often the server runs renewals and the daily health snapshot; 0 leaves it to
+    # the CLI and the API (the default of a bare Settings, as tests build them).
+    account_jobs_seconds: int = 0
 
     @property
     def is_sqlite(self) -> bool:
@@ -67,6 +74,12 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         ),
         predictions_refresh_seconds=_whole_number(
             env, "TWOFOLD_PREDICTIONS_REFRESH_SECONDS", 86400, unit="seconds"
+        ),
+        renewal_lead_days=_whole_number(
+            env, "TWOFOLD_RENEWAL_LEAD_DAYS", DEFAULT_RENEWAL_LEAD_DAYS, minimum=0
+        ),
+        account_jobs_seconds=_whole_number(
+            env, "TWOFOLD_ACCOUNT_JOBS_SECONDS", DEFAULT_ACCOUNT_JOBS_SECONDS, unit="seconds"
         ),
         base_currency=parse_currency(
             env.get("TWOFOLD_BASE_CURRENCY", DEFAULT_BASE_CURRENCY), field="TWOFOLD_BASE_CURRENCY"

@@ -37,7 +37,12 @@ ACCOUNT_ACTIVITY_SHARE = 0.32  # the rest are with consumers
 _DEAL_KINDS = weighted({
     "call": 22, "meeting": 15, "email": 28, "note": 9, "task": 14, "demo": 7, "proposal": 5,
 })  # fmt: skip
-_ACCOUNT_KINDS = weighted({"call": 25, "meeting": 12, "email": 35, "note": 13, "task": 15})
+_ACCOUNT_KINDS = weighted(
+    {"call": 25, "meeting": 12, "email": 35, "note": 13, "task": 15, "support": 4}
+)
+# Support issues are resolved within this many seconds, except the few still open.
+SUPPORT_RESOLVED_WITHIN = 10 * 86_400
+SUPPORT_OPEN_SHARE = 0.15
 _CONSUMER_KINDS = weighted({"call": 20, "email": 55, "note": 15, "task": 10})
 _DEAL, _ACCOUNT, _PERSON = RecordType.DEAL.value, RecordType.ACCOUNT.value, RecordType.PERSON.value
 _CONVERSATIONS = frozenset({"call", "meeting", "demo", "proposal"})
@@ -163,6 +168,10 @@ class _ActivityBuilder:
             if rng.random() < (0.85 if due < self._now else 0.2):
                 done = moment + rng.randint(3_600, due - moment + 2 * DAY)
                 done_at = values.time(min(self._now, done))
+        elif kind == "support" and rng.random() >= SUPPORT_OPEN_SHARE:
+            done_at = values.time(
+                min(self._now, moment + rng.randint(600, SUPPORT_RESOLVED_WITHIN))
+            )
         outcomes = OUTCOMES.get(kind)
         outcome = rng.choice(outcomes) if outcomes and rng.random() < 0.8 else None
         objections = competitors = values.empty_list

@@ -27,6 +27,7 @@ from twofold.demo.bulk import (
     open_sink,
     reset_sequences,
 )
+from twofold.demo.contracts import add_contracts
 from twofold.demo.deals import generate_deals
 from twofold.demo.forecasts import add_forecast_plan
 from twofold.demo.load_schema import relaxed_for_load
@@ -70,6 +71,8 @@ class DemoSummary:
     timeline_entries: int
     exchange_rates: int = 0
     quotas: int = 0
+    contracts: int = 0
+    contract_lines: int = 0
     user_emails: list[str] = field(default_factory=list)
     user_password: str = DEMO_PASSWORD
     seconds: float = 0.0
@@ -114,6 +117,7 @@ def build_demo_company(
     reset_sequences(database, ALL_SPECS)
     analyze(database, ALL_SPECS)
     plan = add_forecast_plan(database, world, base_currency=base_currency)
+    contracts = add_contracts(database, world)
     links = sum(
         written[spec.name] for spec in (ACTIVITY_ACCOUNTS, ACTIVITY_PERSONS, ACTIVITY_DEALS)
     )
@@ -124,7 +128,8 @@ def build_demo_company(
         stakeholders=written[STAKEHOLDERS.name], partners=written[PARTNERS.name],
         activities=written[ACTIVITIES.name], activity_links=links,
         timeline_entries=written[TIMELINE.name], exchange_rates=plan.exchange_rates,
-        quotas=plan.quotas, user_emails=list(world.team.emails),
+        quotas=plan.quotas, contracts=contracts.contracts, contract_lines=contracts.lines,
+        user_emails=list(world.team.emails),
         seconds=time.perf_counter() - started,
     )  # fmt: skip
 

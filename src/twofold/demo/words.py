@@ -189,6 +189,10 @@ SUBJECTS: dict[str, tuple[str, ...]] = {
     ActivityKind.PROPOSAL.value: _split(
         "Proposal sent to {name}, Revised proposal for {name}, Final offer to {name}"
     ),
+    ActivityKind.SUPPORT.value: _split(
+        "Login problems at {name}, Data import failing for {name}, Slow reports at {name}, "
+        "Invoice question from {name}, Integration error at {name}"
+    ),
 }
 BODIES: dict[str, tuple[str, ...]] = {
     ActivityKind.CALL.value: (
@@ -222,6 +226,10 @@ BODIES: dict[str, tuple[str, ...]] = {
     ActivityKind.PROPOSAL.value: (
         "Three-year term with an implementation package and premium support.",
         "Revised scope after procurement feedback; discount within the approved range.",
+    ),
+    ActivityKind.SUPPORT.value: (
+        "Reproduced the problem; engineering has a ticket.",
+        "Workaround sent; waiting for the customer to confirm.",
     ),
 }
 OUTCOMES: dict[str, tuple[str, ...]] = {

@@ -6,9 +6,11 @@ from fastapi import APIRouter
 
 from twofold.web import auth
 from twofold.web.pages import (
+    account_intelligence,
     account_page,
     accounts,
     activities,
+    contracts,
     deal_page,
     deals,
     economics,
@@ -39,8 +41,10 @@ AREAS = (
     pipeline_analytics,
     economics,
     accounts,
+    account_intelligence,
     account_page,
     memberships,
+    contracts,
     people,
     person_profile,
     person_data,

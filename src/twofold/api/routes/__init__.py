@@ -4,9 +4,11 @@ from fastapi import APIRouter, Depends
 
 from twofold.api.dependencies import get_api_user, get_api_user_in_own_transaction
 from twofold.api.routes import (
+    account_intelligence,
     accounts,
     activities,
     admin,
+    contracts,
     deals,
     economics,
     events,
@@ -30,10 +32,12 @@ from twofold.api.routes import (
 api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(get_api_user)])
 for module in (
     accounts,
+    account_intelligence,
     persons,
     memberships,
     pipelines,
     deals,
+    contracts,
     activities,
     forecast,
     pipeline_analytics,

@@ -8,6 +8,7 @@ from twofold.store.models.activities import (
     activity_persons,
 )
 from twofold.store.models.base import Base
+from twofold.store.models.contracts import Contract, ContractLine, ContractRenewal
 from twofold.store.models.customfields import CustomFieldDefinition
 from twofold.store.models.deals import Deal, DealPartner, DealStageVisit, DealStakeholder
 from twofold.store.models.economics import MarketingSpend
@@ -24,6 +25,12 @@ from twofold.store.models.ingestion import (
     Source,
     SourceKey,
 )
+from twofold.store.models.intelligence import (
+    AccountHealth,
+    AccountPotential,
+    ConfigEntry,
+    HealthSnapshot,
+)
 from twofold.store.models.persons import Person
 from twofold.store.models.pipelines import Pipeline, Stage
 from twofold.store.models.segments import Segment
@@ -33,9 +40,15 @@ from twofold.store.models.users import ApiKey, User, WebSession
 __all__ = [
     "Account",
     "AccountGroup",
+    "AccountHealth",
+    "AccountPotential",
     "Activity",
     "ApiKey",
     "Base",
+    "ConfigEntry",
+    "Contract",
+    "ContractLine",
+    "ContractRenewal",
     "CustomFieldDefinition",
     "Deal",
     "DealForecastMonth",
@@ -44,6 +57,7 @@ __all__ = [
     "DealStakeholder",
     "ExchangeRate",
     "ForecastSubmission",
+    "HealthSnapshot",
     "IdentityConflict",
     "IdentityMapping",
     "MarketingSpend",

@@ -15,6 +15,8 @@ class Activity(Timestamped, Base):
     """Something that happened or must happen, linked to persons, accounts and deals."""
 
     __tablename__ = "activities"
+    # Open support issues per account (account health) without scanning every activity.
+    __table_args__ = (Index("ix_activities_kind_done_at", "kind", "done_at"),)
 
     id: Mapped[int] = mapped_column(Identifier, primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))

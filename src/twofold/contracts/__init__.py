@@ -1,0 +1,1 @@
+"""Contracts and subscriptions: terms, renewals and recurring-revenue metrics."""

@@ -1,0 +1,1 @@
+"""Periodic background work of the server process."""
