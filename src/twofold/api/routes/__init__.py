@@ -7,6 +7,7 @@ from twofold.api.routes import (
     accounts,
     activities,
     admin,
+    consent,
     deals,
     events,
     exchange_rates,
@@ -45,6 +46,7 @@ for module in (
     privacy_requests,
     identity_conflicts,
     segments,
+    consent,
 ):
     api_router.include_router(module.router)
 

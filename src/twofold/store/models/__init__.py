@@ -23,6 +23,16 @@ from twofold.store.models.ingestion import (
     Source,
     SourceKey,
 )
+from twofold.store.models.messaging import (
+    ConsentChange,
+    ConsentState,
+    FeedCursor,
+    MessageTemplate,
+    OutboxMessage,
+    Suppression,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from twofold.store.models.persons import Person
 from twofold.store.models.pipelines import Pipeline, Stage
 from twofold.store.models.segments import Segment
@@ -35,6 +45,8 @@ __all__ = [
     "Activity",
     "ApiKey",
     "Base",
+    "ConsentChange",
+    "ConsentState",
     "CustomFieldDefinition",
     "Deal",
     "DealForecastMonth",
@@ -42,10 +54,13 @@ __all__ = [
     "DealStageVisit",
     "DealStakeholder",
     "ExchangeRate",
+    "FeedCursor",
     "ForecastSubmission",
     "IdentityConflict",
     "IdentityMapping",
     "Membership",
+    "MessageTemplate",
+    "OutboxMessage",
     "Person",
     "Pipeline",
     "Quota",
@@ -53,9 +68,12 @@ __all__ = [
     "Source",
     "SourceKey",
     "Stage",
+    "Suppression",
     "TimelineEntry",
     "User",
     "WebSession",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "activity_accounts",
     "activity_deals",
     "activity_persons",
