@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import jinja2
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,8 +26,18 @@ from twofold.store.models import MessageTemplate, User
 
 MAX_SOURCE_CHARACTERS: Final = 200_000
 SMS_MAX_CHARACTERS: Final = 1_600  # ten concatenated segments
-_html_environment = SandboxedEnvironment(autoescape=True, undefined=jinja2.ChainableUndefined)
-_text_environment = SandboxedEnvironment(autoescape=False, undefined=jinja2.ChainableUndefined)
+
+
+class _Sandbox(SandboxedEnvironment):
+    """Jinja's sandbox, refusing unsafe attribute access at once (the stock sandbox answers
+    an undefined value that only fails when used, which a lenient undefined would swallow)."""
+
+    def unsafe_undefined(self, obj: Any, attribute: str) -> jinja2.Undefined:
+        raise SecurityError(f"access to {attribute!r} of {type(obj).__name__} is not allowed")
+
+
+_html_environment = _Sandbox(autoescape=True, undefined=jinja2.ChainableUndefined)
+_text_environment = _Sandbox(autoescape=False, undefined=jinja2.ChainableUndefined)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from twofold.api.routes import (
     forecast,
     identity_conflicts,
     memberships,
+    messages,
     orders,
     person_data,
     persons,
@@ -47,6 +48,7 @@ for module in (
     identity_conflicts,
     segments,
     consent,
+    messages,
 ):
     api_router.include_router(module.router)
 
