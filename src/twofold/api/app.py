@@ -22,7 +22,12 @@ from twofold.api.webhooks import router as webhooks_router
 from twofold.auth.login_throttle import LoginThrottle
 from twofold.core.settings import Settings
 from twofold.ingest.runtime import Ingestion
-from twofold.messaging.worker import MessagingWorker, OutboxJob, outbox_sender_for
+from twofold.messaging.worker import (
+    MessagingWorker,
+    OutboxJob,
+    outbox_sender_for,
+    webhook_dispatcher_for,
+)
 from twofold.store.database import Database, open_database
 from twofold.store.migrate import upgrade_to_latest
 from twofold.web.routes import web_router
@@ -70,7 +75,10 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         ingestion.start()
         app.state.ingestion = ingestion
         messaging = MessagingWorker(
-            {"outbox": OutboxJob(outbox_sender_for(settings, handle, ingestion.store))}
+            {
+                "outbox": OutboxJob(outbox_sender_for(settings, handle, ingestion.store)),
+                "webhooks": webhook_dispatcher_for(settings, handle, ingestion.store),
+            }
         )
         messaging.start()
         app.state.messaging = messaging

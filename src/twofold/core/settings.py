@@ -53,6 +53,7 @@ class Settings:
     sending: SendingPolicy = field(default_factory=SendingPolicy)
     sms_provider: HttpProviderSettings | None = None
     push_provider: HttpProviderSettings | None = None
+    webhook_timeout_seconds: float = 10.0
 
     @property
     def link_base(self) -> str:
@@ -112,6 +113,9 @@ def _with_messaging(settings: Settings, env: dict[str, str]) -> Settings:
         ),
         sms_provider=parse_provider(env, "TWOFOLD_SMS_PROVIDER"),
         push_provider=parse_provider(env, "TWOFOLD_PUSH_PROVIDER"),
+        webhook_timeout_seconds=_whole_number(
+            env, "TWOFOLD_WEBHOOK_TIMEOUT_SECONDS", 10, unit="seconds", minimum=1
+        ),
     )
 
 

@@ -18,6 +18,8 @@ from twofold.messaging.compose import LinkSettings
 from twofold.messaging.erased import erased_identifiers
 from twofold.messaging.sender import OutboxSender
 from twofold.messaging.transports import HttpProviderTransport, SmtpTransport, Transport
+from twofold.messaging.webhooks.delivery import WebhookDispatcher
+from twofold.messaging.webhooks.feeds import feeds_for
 from twofold.store.database import Database
 
 log = logging.getLogger(__name__)
@@ -70,6 +72,18 @@ def outbox_sender_for(settings: Settings, database: Database, store: EventStore)
         policy=settings.sending,
         transports=transports_for(settings),
         erased=erased_identifiers(store),
+    )
+
+
+def webhook_dispatcher_for(
+    settings: Settings, database: Database, store: EventStore
+) -> WebhookDispatcher:
+    """The webhook fan-out and delivery, as configured."""
+    return WebhookDispatcher(
+        database=database,
+        feeds=feeds_for(store),
+        installation_key=settings.secret_key,
+        timeout_seconds=settings.webhook_timeout_seconds,
     )
 
 

@@ -25,6 +25,7 @@ from twofold.api.routes import (
     quotas,
     segments,
     sources,
+    webhooks,
 )
 
 api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(get_api_user)])
@@ -49,6 +50,7 @@ for module in (
     segments,
     consent,
     messages,
+    webhooks,
 ):
     api_router.include_router(module.router)
 
