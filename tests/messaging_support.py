@@ -175,7 +175,7 @@ def http_server() -> Iterator[FakeHttp]:
     fake = FakeHttp()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the standard library's hook name
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(length)
             status, delay, answer = fake.answer()

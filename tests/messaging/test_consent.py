@@ -35,9 +35,13 @@ def test_marketing_needs_subscribed_consent(database: Database, admin: User) -> 
         )
         assert may_send(session, person, Channel.EMAIL, Purpose.TRANSACTIONAL).allowed
         set_consent(
-            session, actor=session.merge(admin), person=person, channel=Channel.EMAIL,
-            status=ConsentStatus.SUBSCRIBED, source="signup form",
-        )  # fmt: skip
+            session,
+            actor=session.merge(admin),
+            person=person,
+            channel=Channel.EMAIL,
+            status=ConsentStatus.SUBSCRIBED,
+            source="signup form",
+        )
         decision = may_send(session, person, Channel.EMAIL, Purpose.MARKETING)
         assert (decision.allowed, decision.address) == (True, "ann@example.com")
         assert not may_send(session, person, Channel.SMS, Purpose.MARKETING).allowed
@@ -54,8 +58,14 @@ def test_unsubscribe_is_logged_and_suppresses_the_address(database: Database, ad
             ConsentStatus.UNSUBSCRIBED,
             ConsentStatus.UNSUBSCRIBED,
         ):
-            set_consent(session, actor=actor, person=person, channel=Channel.EMAIL,
-                        status=status, source="preference centre")  # fmt: skip
+            set_consent(
+                session,
+                actor=actor,
+                person=person,
+                channel=Channel.EMAIL,
+                status=status,
+                source="preference centre",
+            )
         history = consent_history(session, person_id)
         assert [change.status for change in history] == ["unsubscribed", "subscribed"]
         assert consent_of(session, person_id)[Channel.EMAIL].status is ConsentStatus.UNSUBSCRIBED
@@ -71,14 +81,26 @@ def test_hard_bounce_blocks_even_transactional(database: Database, admin: User) 
     with database.transaction() as session:
         person = session.get(Person, person_id)
         assert person is not None
-        suppress(session, channel=Channel.EMAIL, address="ANN@example.com ",
-                 reason=SuppressionReason.COMPLAINT)  # fmt: skip
+        suppress(
+            session,
+            channel=Channel.EMAIL,
+            address="ANN@example.com ",
+            reason=SuppressionReason.COMPLAINT,
+        )
         assert may_send(session, person, Channel.EMAIL, Purpose.TRANSACTIONAL).allowed
-        suppress(session, channel=Channel.EMAIL, address="ann@example.com",
-                 reason=SuppressionReason.HARD_BOUNCE)  # fmt: skip
+        suppress(
+            session,
+            channel=Channel.EMAIL,
+            address="ann@example.com",
+            reason=SuppressionReason.HARD_BOUNCE,
+        )
         # A weaker reason never replaces a stronger one.
-        entry = suppress(session, channel=Channel.EMAIL, address="ann@example.com",
-                         reason=SuppressionReason.MANUAL)  # fmt: skip
+        entry = suppress(
+            session,
+            channel=Channel.EMAIL,
+            address="ann@example.com",
+            reason=SuppressionReason.MANUAL,
+        )
         assert entry.reason == "hard_bounce"
         assert may_send(session, person, Channel.EMAIL, Purpose.TRANSACTIONAL).reason == (
             "suppressed:hard_bounce"
@@ -91,9 +113,12 @@ def test_erased_identifiers_are_never_messaged(database: Database, admin: User) 
         person = session.get(Person, person_id)
         assert person is not None
         decision = may_send(
-            session, person, Channel.SMS, Purpose.TRANSACTIONAL,
+            session,
+            person,
+            Channel.SMS,
+            Purpose.TRANSACTIONAL,
             erased=lambda channel, address: (channel, address) == (Channel.SMS, "+31612345678"),
-        )  # fmt: skip
+        )
         assert decision.reason == "erased"
 
 
@@ -105,15 +130,33 @@ def test_viewers_cannot_change_consent_and_pending_is_not_settable(
         person = session.get(Person, person_id)
         assert person is not None
         with pytest.raises(ValidationFailed):
-            set_consent(session, actor=session.merge(admin), person=person,
-                        channel=Channel.EMAIL, status=ConsentStatus.PENDING, source="x")  # fmt: skip
+            set_consent(
+                session,
+                actor=session.merge(admin),
+                person=person,
+                channel=Channel.EMAIL,
+                status=ConsentStatus.PENDING,
+                source="x",
+            )
         with pytest.raises(ValidationFailed):
-            set_consent(session, actor=session.merge(admin), person=person,
-                        channel=Channel.EMAIL, status=ConsentStatus.SUBSCRIBED, source=" ")  # fmt: skip
+            set_consent(
+                session,
+                actor=session.merge(admin),
+                person=person,
+                channel=Channel.EMAIL,
+                status=ConsentStatus.SUBSCRIBED,
+                source=" ",
+            )
         viewer = User(email="v@example.com", name="V", role="viewer", password_hash="x")
         with pytest.raises(PermissionDenied):
-            set_consent(session, actor=viewer, person=person, channel=Channel.EMAIL,
-                        status=ConsentStatus.SUBSCRIBED, source="x")  # fmt: skip
+            set_consent(
+                session,
+                actor=viewer,
+                person=person,
+                channel=Channel.EMAIL,
+                status=ConsentStatus.SUBSCRIBED,
+                source="x",
+            )
     assert count_rows(database, "consent_changes") == 0
 
 
@@ -128,9 +171,11 @@ def test_consent_api(api: ApiClient, database: Database, admin: User) -> None:
     }
     response = api.put(
         f"/persons/{person_id}/consent",
-        json={"sms": {"status": "subscribed", "source": "checkout"},
-              "push": {"status": "unsubscribed", "source": "app settings"}},
-    )  # fmt: skip
+        json={
+            "sms": {"status": "subscribed", "source": "checkout"},
+            "push": {"status": "unsubscribed", "source": "app settings"},
+        },
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert (body["sms"]["status"], body["sms"]["source"]) == ("subscribed", "checkout")
@@ -193,8 +238,12 @@ def test_suppressions_api(api: ApiClient, database: Database) -> None:
     assert phone.json()["address"] == "+31612345678"
     listed = api.get("/suppressions", params={"channel": "email"}).json()
     assert [item["address"] for item in listed["items"]] == ["bob@example.com"]
-    for bad in ({"address": "not an email"}, {"channel": "sms", "address": "12"},
-                {"address": "a@b.co", "reason": "dislike"}, {"channel": "fax", "address": "1"}):  # fmt: skip
+    for bad in (
+        {"address": "not an email"},
+        {"channel": "sms", "address": "12"},
+        {"address": "a@b.co", "reason": "dislike"},
+        {"channel": "fax", "address": "1"},
+    ):
         assert api.post("/suppressions", json=bad).status_code == 422
     assert count_rows(database, "suppressions") == 2
     rep, _ = api.as_new_user("rep")

@@ -26,7 +26,8 @@ from twofold.store.models import User
 TEMPLATE_HTML = """<html><head><style>a { color: #c00; }</style></head><body>
 <p>Hi {{ person.first_name }}, your cart misses you.</p>
 <p><a href="https://shop.example/cart?id={{ data.cart_id }}&amp;utm=mail">Back to your cart</a></p>
-{% for product in recommendations %}<p>{{ product.name }}</p>{% else %}<p>No picks yet.</p>{% endfor %}
+{% for product in recommendations %}<p>{{ product.name }}</p>
+{% else %}<p>No picks yet.</p>{% endfor %}
 <p><a href="{{ unsubscribe_url }}">Unsubscribe</a> · <a href="mailto:help@shop.example">Help</a></p>
 </body></html>"""
 
@@ -42,11 +43,17 @@ def mail_world(
             database_url=database_url,
             secret_key="test-secret",
             port=port,
-            smtp=SmtpSettings(host="127.0.0.1", port=smtp_port, username=SMTP_USER,
-                              password=SMTP_PASSWORD, starttls=True, cafile=str(cert)),
+            smtp=SmtpSettings(
+                host="127.0.0.1",
+                port=smtp_port,
+                username=SMTP_USER,
+                password=SMTP_PASSWORD,
+                starttls=True,
+                cafile=str(cert),
+            ),
             email_from="Shop <news@shop.example>",
             sending=SendingPolicy(),
-        )  # fmt: skip
+        )
         app = create_app(settings, database=database)
         with app_on_port(port, lambda: app) as url, ApiClient.for_user(url, database, admin) as api:
             yield api, mailbox, app
@@ -64,19 +71,37 @@ def _wait_status(api: ApiClient, message_id: int, wanted: str) -> dict[str, Any]
 def test_abandoned_cart_email_round_trip(mail_world: tuple[ApiClient, Mailbox, FastAPI]) -> None:
     api, mailbox, app = mail_world
     person = api.created("/persons", {"first_name": "Ann <b>", "emails": ["ann@example.com"]})
-    consent = api.put(f"/persons/{person['id']}/consent",
-                      json={"email": {"status": "subscribed", "source": "checkout"}})  # fmt: skip
+    consent = api.put(
+        f"/persons/{person['id']}/consent",
+        json={"email": {"status": "subscribed", "source": "checkout"}},
+    )
     assert consent.status_code == 200
-    template = api.created("/message-templates", {
-        "name": "Abandoned cart", "subject": "{{ person.first_name }}, still thinking?",
-        "html": TEMPLATE_HTML, "text": "Hi {{ person.first_name }}: {{ unsubscribe_url }}",
-    })  # fmt: skip
-    message = api.created("/messages", {
-        "person_id": person["id"], "template_id": template["id"], "variables": {"cart_id": 42},
-        "idempotency_key": "cart-42-step-1",
-    })  # fmt: skip
-    again = api.post("/messages", json={"person_id": person["id"], "template_id": template["id"],
-                                        "idempotency_key": "cart-42-step-1"})  # fmt: skip
+    template = api.created(
+        "/message-templates",
+        {
+            "name": "Abandoned cart",
+            "subject": "{{ person.first_name }}, still thinking?",
+            "html": TEMPLATE_HTML,
+            "text": "Hi {{ person.first_name }}: {{ unsubscribe_url }}",
+        },
+    )
+    message = api.created(
+        "/messages",
+        {
+            "person_id": person["id"],
+            "template_id": template["id"],
+            "variables": {"cart_id": 42},
+            "idempotency_key": "cart-42-step-1",
+        },
+    )
+    again = api.post(
+        "/messages",
+        json={
+            "person_id": person["id"],
+            "template_id": template["id"],
+            "idempotency_key": "cart-42-step-1",
+        },
+    )
     assert (again.status_code, again.json()["id"]) == (200, message["id"])
 
     [email] = mailbox.wait_for(1)
@@ -88,7 +113,8 @@ def test_abandoned_cart_email_round_trip(mail_world: tuple[ApiClient, Mailbox, F
     assert one_click.startswith(f"{api.server_url}/m/u/")
     html_part = email.get_body(("html",))
     text_part = email.get_body(("plain",))
-    assert html_part is not None and text_part is not None
+    assert html_part is not None
+    assert text_part is not None
     html = html_part.get_content()
     assert "Hi Ann &lt;b&gt;," in html  # auto-escaped
     assert "No picks yet." in html  # the stub recommendation provider
@@ -98,7 +124,8 @@ def test_abandoned_cart_email_round_trip(mail_world: tuple[ApiClient, Mailbox, F
     assert f"{api.server_url}/m/o/" in html  # open pixel
     assert text_part.get_content().startswith("Hi Ann <b>: http")
     sent = _wait_status(api, message["id"], "sent")
-    assert sent["status"] == "sent" and sent["address"] == "ann@example.com"
+    assert sent["status"] == "sent"
+    assert sent["address"] == "ann@example.com"
 
     click = re.search(rf'href="({re.escape(api.server_url)}/m/c/[^"]+)"', html)
     assert click is not None
@@ -108,7 +135,8 @@ def test_abandoned_cart_email_round_trip(mail_world: tuple[ApiClient, Mailbox, F
         assert followed.headers["location"] == "https://shop.example/cart?id=42&utm=mail"
         forged = click[1][:-3] + ("AAA" if not click[1].endswith("AAA") else "BBB")
         refused = browser.get(forged)
-        assert refused.status_code == 404 and "location" not in refused.headers
+        assert refused.status_code == 404
+        assert "location" not in refused.headers
         pixel = re.search(rf'src="({re.escape(api.server_url)}/m/o/[^"]+)"', html)
         assert pixel is not None
         assert browser.get(pixel[1]).headers["content-type"] == "image/gif"
@@ -130,8 +158,11 @@ def test_abandoned_cart_email_round_trip(mail_world: tuple[ApiClient, Mailbox, F
         assert "Unsubscribe" in browser.get(one_click).text
         assert api.get(f"/persons/{person['id']}/consent").json()["email"]["status"] == "subscribed"
         for _ in range(2):
-            posted = browser.post(one_click, content=b"List-Unsubscribe=One-Click",
-                                  headers={"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+            posted = browser.post(
+                one_click,
+                content=b"List-Unsubscribe=One-Click",
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+            )
             assert posted.status_code == 200
         assert browser.post(one_click.replace("/m/u/", "/m/u/x")).status_code == 400
 
@@ -149,13 +180,25 @@ def test_bad_templates_are_refused_with_the_line(
 ) -> None:
     api, _mailbox, _app = mail_world
     cases = [
-        ({"subject": "Hi", "html": "<p>\n{{ person.first_name \n</p>"}, "html", "line 3: unexpected"),
+        (
+            {"subject": "Hi", "html": "<p>\n{{ person.first_name \n</p>"},
+            "html",
+            "line 3: unexpected",
+        ),
         ({"subject": "Hi {% if %}", "text": "x"}, "subject", "line 1"),
-        ({"subject": "Hi", "text": "a\nb\n{{ ''.__class__.__mro__ }}"}, "text", "line 3: SecurityError"),
-        ({"subject": "Hi", "text": "{{ person.first_name | nosuchfilter }}"}, "text", "nosuchfilter"),
+        (
+            {"subject": "Hi", "text": "a\nb\n{{ ''.__class__.__mro__ }}"},
+            "text",
+            "line 3: SecurityError",
+        ),
+        (
+            {"subject": "Hi", "text": "{{ person.first_name | nosuchfilter }}"},
+            "text",
+            "nosuchfilter",
+        ),
         ({"subject": "", "text": "x"}, "subject", "needs a subject"),
         ({"subject": "Hi"}, "html", "needs html or text"),
-    ]  # fmt: skip
+    ]
     for index, (parts, field, fragment) in enumerate(cases):
         response = api.post("/message-templates", json={"name": f"t{index}", **parts})
         assert response.status_code == 422, response.text
@@ -171,11 +214,17 @@ def test_hard_bounce_and_complaint_posted_back(
 ) -> None:
     api, _mailbox, _app = mail_world
     person = api.created("/persons", {"first_name": "Bo", "emails": ["bo@example.com"]})
-    api.put(f"/persons/{person['id']}/consent",
-            json={"email": {"status": "subscribed", "source": "form"}})  # fmt: skip
+    api.put(
+        f"/persons/{person['id']}/consent",
+        json={"email": {"status": "subscribed", "source": "form"}},
+    )
     complaint = api.post("/email/bounces", json={"email": "BO@example.com", "type": "complaint"})
-    assert complaint.json() == {"email": "bo@example.com", "type": "complaint",
-                                "suppressed": True, "unsubscribed_persons": 1}  # fmt: skip
+    assert complaint.json() == {
+        "email": "bo@example.com",
+        "type": "complaint",
+        "suppressed": True,
+        "unsubscribed_persons": 1,
+    }
     soft = api.post("/email/bounces", json={"email": "cy@example.com", "type": "soft"})
     assert soft.json()["suppressed"] is False
     hard = api.post("/email/bounces", json={"email": "cy@example.com", "type": "hard"})

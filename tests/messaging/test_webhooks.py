@@ -39,16 +39,24 @@ def test_signatures_verify_and_refuse_tampering_and_replays() -> None:
 
 
 def test_subscription_api_and_bad_input(api: ApiClient, database: Database) -> None:
-    created = api.post("/webhooks", json={"url": "https://hooks.example/in",
-                                          "event_types": ["segment.entered", "order.created"]})  # fmt: skip
+    created = api.post(
+        "/webhooks",
+        json={
+            "url": "https://hooks.example/in",
+            "event_types": ["segment.entered", "order.created"],
+        },
+    )
     assert created.status_code == 201, created.text
     body = created.json()
-    assert body["secret"].startswith("whsec_") and body["secret_hint"] == "…" + body["secret"][-4:]
+    assert body["secret"].startswith("whsec_")
+    assert body["secret_hint"] == "…" + body["secret"][-4:]
     listed = api.get("/webhooks").json()["items"]
     assert [item["id"] for item in listed] == [body["id"]]
     assert "secret" not in listed[0]
     with database.engine.connect() as connection:
-        sealed = connection.exec_driver_sql("SELECT secret_sealed FROM webhook_subscriptions").scalar()
+        sealed = connection.exec_driver_sql(
+            "SELECT secret_sealed FROM webhook_subscriptions"
+        ).scalar()
     assert body["secret"] not in str(sealed)
     for bad in (
         {"url": "ftp://hooks.example/x", "event_types": ["order.created"]},
@@ -64,11 +72,19 @@ def test_subscription_api_and_bad_input(api: ApiClient, database: Database) -> N
     assert count_rows(database, "webhook_subscriptions") == 1
     marketer, _ = api.as_new_user("marketer")
     assert marketer.get("/webhooks").status_code == 403
-    assert marketer.post("/webhooks", json={"url": "https://a.example/",
-                                            "event_types": ["order.created"]}).status_code == 403  # fmt: skip
+    assert (
+        marketer.post(
+            "/webhooks", json={"url": "https://a.example/", "event_types": ["order.created"]}
+        ).status_code
+        == 403
+    )
     paused = api.patch(f"/webhooks/{body['id']}", json={"active": False})
-    assert paused.status_code == 200 and paused.json()["active"] is False
-    assert api.get(f"/webhooks/{body['id']}/deliveries").json() == {"items": [], "next_cursor": None}
+    assert paused.status_code == 200
+    assert paused.json()["active"] is False
+    assert api.get(f"/webhooks/{body['id']}/deliveries").json() == {
+        "items": [],
+        "next_cursor": None,
+    }
 
 
 class Clock:
@@ -88,10 +104,13 @@ def test_fan_out_signs_and_retries_500s_and_timeouts(
     try:
         with http_server() as target, database.transaction() as session:
             subscription, secret = create_subscription(
-                session, actor=session.merge(admin), url=f"{target.url}/hook",
-                event_types=["segment.entered", "deal.stage_changed"], description="",
+                session,
+                actor=session.merge(admin),
+                url=f"{target.url}/hook",
+                event_types=["segment.entered", "deal.stage_changed"],
+                description="",
                 installation_key="test-secret",
-            )  # fmt: skip
+            )
         with http_server() as target:
             with database.transaction() as session:
                 session.get_one(type(subscription), subscription.id).url = f"{target.url}/hook"
@@ -104,10 +123,15 @@ def test_fan_out_signs_and_retries_500s_and_timeouts(
                 )
             target.answers = [(500, 0.0, b"oops"), (200, 1.5, b"{}"), (200, 0.0, b"{}")]
             dispatcher = WebhookDispatcher(
-                database=database, feeds=feeds, installation_key="test-secret",
-                timeout_seconds=0.5, clock=clock,
-                backoff=Backoff(base=timedelta(seconds=10), ceiling=timedelta(minutes=5), attempts=5),
-            )  # fmt: skip
+                database=database,
+                feeds=feeds,
+                installation_key="test-secret",
+                timeout_seconds=0.5,
+                clock=clock,
+                backoff=Backoff(
+                    base=timedelta(seconds=10), ceiling=timedelta(minutes=5), attempts=5
+                ),
+            )
             assert dispatcher.run_once() == 1
             assert dispatcher.run_once() == 0  # not due before the backoff
             clock.now += timedelta(seconds=10)
@@ -120,10 +144,16 @@ def test_fan_out_signs_and_retries_500s_and_timeouts(
             assert fan_out(database, feeds) == 0  # nothing fanned out twice
 
             with database.transaction() as session:
-                session.add(TimelineEntry(record_type="deal", record_id=5, kind="stage_changed",
-                                          summary="Big deal: moved from Lead to Demo",
-                                          changes={"stage_id": {"before": 1, "after": 2}},
-                                          at=clock.now + timedelta(seconds=1)))  # fmt: skip
+                session.add(
+                    TimelineEntry(
+                        record_type="deal",
+                        record_id=5,
+                        kind="stage_changed",
+                        summary="Big deal: moved from Lead to Demo",
+                        changes={"stage_id": {"before": 1, "after": 2}},
+                        at=clock.now + timedelta(seconds=1),
+                    )
+                )
             assert dispatcher.run_once() == 1
             received = target.wait_for(4)
     finally:
@@ -131,14 +161,16 @@ def test_fan_out_signs_and_retries_500s_and_timeouts(
 
     first = received[0]
     assert first.headers["X-Twofold-Event"] == "segment.entered"
-    assert verify_signature(secret.encode(), first.headers["X-Twofold-Signature"], first.body,
-                            now=time.time())  # fmt: skip
+    assert verify_signature(
+        secret.encode(), first.headers["X-Twofold-Signature"], first.body, now=time.time()
+    )
     payload = orjson.loads(first.body)
     assert payload["type"] == "segment.entered"
     assert payload["data"] == {"segment_id": 7, "member_id": 42, "cause": "load"}
     assert [item.body for item in received[:3]] == [first.body] * 3  # the same event, retried
     stage = orjson.loads(received[3].body)
-    assert stage["data"]["from_stage_id"] == 1 and stage["data"]["to_stage_id"] == 2
+    assert stage["data"]["from_stage_id"] == 1
+    assert stage["data"]["to_stage_id"] == 2
     with database.transaction() as session:
         log = {row.event_type: row for row in session.query(WebhookDelivery)}
         entered = log["segment.entered"]
@@ -188,13 +220,21 @@ def test_deliveries_fail_for_good_after_the_last_attempt(
         with http_server() as target:
             target.answers = [answer]
             with database.transaction() as session:
-                create_subscription(session, actor=session.merge(admin), url=target.url,
-                                    event_types=["segment.exited"], description="",
-                                    installation_key="test-secret")  # fmt: skip
+                create_subscription(
+                    session,
+                    actor=session.merge(admin),
+                    url=target.url,
+                    event_types=["segment.exited"],
+                    description="",
+                    installation_key="test-secret",
+                )
             dispatcher = WebhookDispatcher(
-                database=database, feeds=feeds_for(store), installation_key="test-secret",
-                clock=clock, backoff=Backoff(base=timedelta(seconds=1), attempts=2),
-            )  # fmt: skip
+                database=database,
+                feeds=feeds_for(store),
+                installation_key="test-secret",
+                clock=clock,
+                backoff=Backoff(base=timedelta(seconds=1), attempts=2),
+            )
             dispatcher.run_once()
             with store.writer() as writer:
                 writer.execute(

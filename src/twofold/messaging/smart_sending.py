@@ -1,9 +1,10 @@
 """Smart sending: frequency caps and quiet hours, decided in one place in the send path.
 
 Only marketing is paced; transactional messages go at once. Caps count the marketing
-messages *sent* to the person on the channel within each window; quiet hours are read in the
-person's ``timezone`` trait (the installation's zone when missing or unknown). A message over
-a limit waits until the first moment every limit allows it (``delay``) or is dropped.
+messages sent (or being sent) to the person on the channel within each window; quiet hours
+are read in the person's ``timezone`` trait (the installation's zone when missing or
+unknown). A message over a limit waits until the first moment every limit allows it
+(``delay``) or is dropped.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from twofold.core.messaging_settings import QuietHours, SendingPolicy
@@ -82,24 +83,31 @@ def _after_caps(
 ) -> datetime:
     """The first moment no cap is exceeded (``now`` when none is)."""
     moment = now
-    for cap in policy.caps.get(channel.value, ()):
-        recent = list(
-            session.scalars(
-                select(OutboxMessage.sent_at)
-                .where(
-                    OutboxMessage.person_id == person_id,
-                    OutboxMessage.channel == channel.value,
-                    OutboxMessage.purpose == Purpose.MARKETING.value,
-                    OutboxMessage.status == "sent",
-                    OutboxMessage.sent_at > now - cap.window,
-                )
-                .order_by(OutboxMessage.sent_at.desc())
-                .limit(cap.count)
-            )
+    caps = policy.caps.get(channel.value, ())
+    if not caps:
+        return moment
+    longest = max(cap.window for cap in caps)
+    # Messages being sent right now count as sent now: a batch decided together must not
+    # slip past a cap because none of it has been handed over yet.
+    rows = session.execute(
+        select(OutboxMessage.status, OutboxMessage.sent_at).where(
+            OutboxMessage.person_id == person_id,
+            OutboxMessage.channel == channel.value,
+            OutboxMessage.purpose == Purpose.MARKETING.value,
+            or_(
+                and_(OutboxMessage.status == "sent", OutboxMessage.sent_at > now - longest),
+                OutboxMessage.status == "sending",
+            ),
         )
-        if len(recent) >= cap.count and recent[-1] is not None:
-            frees_at = recent[-1] + cap.window
-            moment = max(moment, frees_at)
+    ).all()
+    times = sorted(
+        (now if status == "sending" or sent_at is None else sent_at for status, sent_at in rows),
+        reverse=True,
+    )
+    for cap in caps:
+        recent = [moment_sent for moment_sent in times if moment_sent > now - cap.window]
+        if len(recent) >= cap.count:
+            moment = max(moment, recent[cap.count - 1] + cap.window)
             reasons.append(f"cap {cap.count} per {_span(cap.window)}")
     return moment
 
