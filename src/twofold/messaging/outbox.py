@@ -142,6 +142,30 @@ def due_messages(session: Session, *, now: datetime, limit: int) -> list[OutboxM
     return list(session.scalars(query))
 
 
+def has_due(session: Session, *, now: datetime) -> bool:
+    """Whether any queued message is due (a cheap read before a write transaction)."""
+    return (
+        session.scalar(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.status == "queued", OutboxMessage.not_before <= now)
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def has_expired_leases(session: Session, *, now: datetime) -> bool:
+    """Whether a send was interrupted (its lease ran out)."""
+    return (
+        session.scalar(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.status == "sending", OutboxMessage.lease_until < now)
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def claim(message: OutboxMessage, *, now: datetime) -> None:
     """Mark the message as being sent, under a lease (see the module docstring)."""
     message.status = "sending"

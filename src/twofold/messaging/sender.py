@@ -47,8 +47,12 @@ class OutboxSender:
 
     def recover(self) -> int:
         """Requeue messages whose sending was interrupted (run at start and every pass)."""
+        now = self.clock()
+        with self.database.transaction(write=False) as session:  # idle passes never write
+            if not outbox.has_expired_leases(session, now=now):
+                return 0
         with self.database.transaction() as session:
-            return outbox.requeue_expired(session, now=self.clock())
+            return outbox.requeue_expired(session, now=now)
 
     def send_due(self) -> int:
         """Handle every message that is due now, a batch at a time; how many were handled."""
@@ -66,6 +70,9 @@ class OutboxSender:
         transaction, so that a message is never both claimed and undecided."""
         now = self.clock()
         ready: list[tuple[int, Outgoing | None]] = []
+        with self.database.transaction(write=False) as session:  # idle passes never write
+            if not outbox.has_due(session, now=now):
+                return ready
         with self.database.transaction() as session:
             channels = [channel.value for channel in self.transports]
             for message in outbox.due_messages(session, now=now, limit=self.batch):

@@ -80,6 +80,12 @@ class WebhookDispatcher:
     def _lease_due(self) -> list[int]:
         now = self.clock()
         lease = timedelta(seconds=self.timeout_seconds * 3 + 30)
+        any_due = select(WebhookDelivery.id).where(
+            WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now
+        )
+        with self.database.transaction(write=False) as session:  # idle passes never write
+            if session.scalar(any_due.limit(1)) is None:
+                return []
         with self.database.transaction() as session:
             due = list(
                 session.scalars(

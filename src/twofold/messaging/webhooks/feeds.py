@@ -173,6 +173,10 @@ def fan_out(
     """Turn new feed items into deliveries, due ``now``; how many deliveries were written."""
     written = 0
     for feed in feeds:
+        with database.transaction(write=False) as session:  # idle passes never write
+            cursor = session.get(FeedCursor, feed.name)
+            if cursor is not None and feed.newest(session) <= cursor.position:
+                continue
         with database.transaction() as session:
             written += _fan_out_feed(session, feed, now=now or utcnow(), limit=limit)
     return written
