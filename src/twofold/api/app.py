@@ -16,11 +16,18 @@ from twofold import __version__
 from twofold.api.errors import install_error_handlers
 from twofold.api.ingestion import router as ingestion_router
 from twofold.api.limits import BodySizeLimit
+from twofold.api.messaging_links import router as messaging_links_router
 from twofold.api.routes import api_router, own_transaction_router
 from twofold.api.webhooks import router as webhooks_router
 from twofold.auth.login_throttle import LoginThrottle
 from twofold.core.settings import Settings
 from twofold.ingest.runtime import Ingestion
+from twofold.messaging.worker import (
+    MessagingWorker,
+    OutboxJob,
+    outbox_sender_for,
+    webhook_dispatcher_for,
+)
 from twofold.scheduling.account_jobs import AccountJobs
 from twofold.store.database import Database, open_database
 from twofold.store.migrate import upgrade_to_latest
@@ -77,11 +84,20 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         if settings.account_jobs_seconds > 0:
             jobs.start()
         app.state.account_jobs = jobs
+        messaging = MessagingWorker(
+            {
+                "outbox": OutboxJob(outbox_sender_for(settings, handle, ingestion.store)),
+                "webhooks": webhook_dispatcher_for(settings, handle, ingestion.store),
+            }
+        )
+        messaging.start()
+        app.state.messaging = messaging
         freeze_start_up_objects()
         try:
             yield
         finally:
             jobs.stop()
+            messaging.stop()
             ingestion.stop()
             if owned:
                 handle.dispose()
@@ -102,6 +118,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     app.include_router(own_transaction_router)
     app.include_router(ingestion_router)
     app.include_router(webhooks_router)
+    app.include_router(messaging_links_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -4,9 +4,21 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from twofold.core.messaging_settings import (
+    DEFAULT_CAPS,
+    DEFAULT_QUIET_HOURS,
+    HttpProviderSettings,
+    SendingPolicy,
+    SmtpSettings,
+    check_timezone,
+    parse_caps,
+    parse_provider,
+    parse_quiet_hours,
+    parse_smtp_url,
+)
 from twofold.core.money import parse_currency
 
 DEFAULT_HOME = ".twofold-data"
@@ -41,6 +53,21 @@ class Settings:
     # How often the server runs renewals and the daily health snapshot; 0 leaves it to
     # the CLI and the API (the default of a bare Settings, as tests build them).
     account_jobs_seconds: int = 0
+    # Messaging (decision 0017): where email goes, who it is from, the address links in
+    # messages point to, frequency caps and quiet hours, SMS and push providers.
+    smtp: SmtpSettings | None = None
+    email_from: str = "Twofold <no-reply@localhost>"
+    public_url: str = ""  # empty: http://{host}:{port}
+    unsubscribe_mailto: str | None = None
+    sending: SendingPolicy = field(default_factory=SendingPolicy)
+    sms_provider: HttpProviderSettings | None = None
+    push_provider: HttpProviderSettings | None = None
+    webhook_timeout_seconds: float = 10.0
+
+    @property
+    def link_base(self) -> str:
+        """The public base URL of links in messages (unsubscribe, tracking), no final slash."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def is_sqlite(self) -> bool:
@@ -58,7 +85,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if environ is None else environ)
     home = Path(env.get("TWOFOLD_HOME", DEFAULT_HOME)).resolve()
     database_url = env.get("TWOFOLD_DATABASE_URL") or sqlite_url_for(home)
-    return Settings(
+    settings = Settings(
         home=home,
         database_url=normalise_database_url(database_url),
         host=env.get("TWOFOLD_HOST", "127.0.0.1"),
@@ -83,6 +110,29 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         ),
         base_currency=parse_currency(
             env.get("TWOFOLD_BASE_CURRENCY", DEFAULT_BASE_CURRENCY), field="TWOFOLD_BASE_CURRENCY"
+        ),
+    )
+    return _with_messaging(settings, env)
+
+
+def _with_messaging(settings: Settings, env: dict[str, str]) -> Settings:
+    """The messaging settings (decision 0017), each checked here so a wrong one stops start."""
+    smtp_url = env.get("TWOFOLD_SMTP_URL", "").strip()
+    return replace(
+        settings,
+        smtp=parse_smtp_url(smtp_url) if smtp_url else None,
+        email_from=env.get("TWOFOLD_EMAIL_FROM") or settings.email_from,
+        public_url=env.get("TWOFOLD_PUBLIC_URL", "").strip(),
+        unsubscribe_mailto=env.get("TWOFOLD_UNSUBSCRIBE_MAILTO") or None,
+        sending=SendingPolicy(
+            caps=parse_caps(env.get("TWOFOLD_FREQUENCY_CAPS", DEFAULT_CAPS)),
+            quiet_hours=parse_quiet_hours(env.get("TWOFOLD_QUIET_HOURS", DEFAULT_QUIET_HOURS)),
+            default_timezone=check_timezone(env.get("TWOFOLD_TIMEZONE", "UTC")),
+        ),
+        sms_provider=parse_provider(env, "TWOFOLD_SMS_PROVIDER"),
+        push_provider=parse_provider(env, "TWOFOLD_PUSH_PROVIDER"),
+        webhook_timeout_seconds=_whole_number(
+            env, "TWOFOLD_WEBHOOK_TIMEOUT_SECONDS", 10, unit="seconds", minimum=1
         ),
     )
 

@@ -14,7 +14,7 @@ from twofold.core.time import utcnow
 from twofold.store.models import Source, SourceKey, User
 
 WRITE_KEY_PREFIX = "wk_"
-SOURCE_KINDS = frozenset({"segment", "shopify", "import"})
+SOURCE_KINDS = frozenset({"segment", "shopify", "import", "system"})
 
 
 @dataclass(frozen=True)

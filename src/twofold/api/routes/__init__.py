@@ -8,6 +8,7 @@ from twofold.api.routes import (
     accounts,
     activities,
     admin,
+    consent,
     contracts,
     deals,
     economics,
@@ -16,6 +17,7 @@ from twofold.api.routes import (
     forecast,
     identity_conflicts,
     memberships,
+    messages,
     orders,
     person_data,
     persons,
@@ -27,6 +29,7 @@ from twofold.api.routes import (
     quotas,
     segments,
     sources,
+    webhooks,
 )
 
 api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(get_api_user)])
@@ -53,6 +56,9 @@ for module in (
     segments,
     predictions,
     economics,
+    consent,
+    messages,
+    webhooks,
 ):
     api_router.include_router(module.router)
 

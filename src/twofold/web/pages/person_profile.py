@@ -17,9 +17,10 @@ from twofold.events.queries import EventFilters, list_events
 from twofold.events.store import EventStore
 from twofold.identity.mappings import CurrentIdentifier, current_identifiers
 from twofold.ingest.sources import list_sources
+from twofold.messaging.consent import ChannelConsent, consent_history, consent_of
 from twofold.persons.actions import get_person
 from twofold.predictions.queries import person_predictions
-from twofold.store.models import IdentityConflict, Person
+from twofold.store.models import ConsentChange, IdentityConflict, Person
 from twofold.web.dependencies import DbSession, WebUser, is_htmx
 from twofold.web.pages.shared import RecordId
 from twofold.web.pages.sources import ingestion_of
@@ -51,6 +52,9 @@ class ProfileView:
     may_merge: bool
     may_export: bool
     may_erase: bool
+    consent: list[ChannelConsent]
+    consent_changes: list[ConsentChange]
+    may_change_consent: bool
 
 
 def event_page(
@@ -86,6 +90,10 @@ def profile_view(request: Request, session: Session, person: Person) -> ProfileV
         may_merge=role in AUDIENCE_ROLES,
         may_export=role in AUDIENCE_ROLES,
         may_erase=role == Role.ADMIN,
+        consent=list(consent_of(session, person.id).values()),
+        consent_changes=consent_history(session, person.id, limit=5),
+        may_change_consent=role in {Role.ADMIN, Role.MANAGER, Role.MARKETER}
+        or (role == Role.REP and identity is not None and person.owner_id == identity.user_id),
     )
 
 
