@@ -9,6 +9,7 @@ from twofold.store.models.activities import (
 )
 from twofold.store.models.base import Base
 from twofold.store.models.customfields import CustomFieldDefinition
+from twofold.store.models.duplicates import DuplicateCandidate
 from twofold.store.models.deals import Deal, DealPartner, DealStageVisit, DealStakeholder
 from twofold.store.models.forecasting import (
     DealForecastMonth,
@@ -41,6 +42,7 @@ __all__ = [
     "DealPartner",
     "DealStageVisit",
     "DealStakeholder",
+    "DuplicateCandidate",
     "ExchangeRate",
     "ForecastSubmission",
     "IdentityConflict",
