@@ -53,7 +53,8 @@ def count(database: Database, model: Any) -> int:
 
 def test_persons_are_created_with_recognised_columns(database: Database, admin: User) -> None:
     report = run(database, admin, "persons", PEOPLE)
-    assert report.imported and (report.created, report.updated, report.problems) == (2, 0, [])
+    assert report.imported
+    assert (report.created, report.updated, report.problems) == (2, 0, [])
     assert report.mapping == {
         "first_name": "First Name",
         "last_name": "Last Name",
@@ -151,7 +152,7 @@ def test_possible_duplicates_are_reported_and_queued(database: Database, admin: 
             "score": 90,
             "reasons": ["same phone +31201234567"],
         },
-        # "grace hoper" vs "grace hopper": 2 × 11 matches / 23 chars = 95.7 → 96; 96 × 0.85 → 82
+        # "grace hoper" vs "grace hopper": 2 x 11 matches / 23 chars = 95.7 -> 96; 96 x 0.85 -> 82
         {
             "row": 4,
             "record_id": None,

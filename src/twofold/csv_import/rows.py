@@ -31,7 +31,7 @@ class CheckedRow:
         try:
             self.values[name] = parse(raw)
         except CellProblem as problem:
-            self.problem(name, f"{raw[:80]!r}: {problem.message}")
+            self.problem(name, problem.message)
 
     def problem(self, column: str | None, message: str) -> None:
         """Note a problem in this row."""

@@ -31,7 +31,7 @@ def text(value: str, *, max_length: int) -> str:
     """Trimmed text of at most ``max_length`` characters."""
     cleaned = value.strip()
     if len(cleaned) > max_length:
-        raise CellProblem(f"is longer than {max_length} characters")
+        raise CellProblem(f"{cleaned[:40]!r}... is longer than {max_length} characters")
     if "\x00" in cleaned:
         raise CellProblem("contains a NUL character")
     return cleaned
@@ -49,7 +49,7 @@ def integer(value: str, *, minimum: int = 0, maximum: int = 10_000_000_000) -> i
         raise CellProblem(f"{value!r} is not a whole number")
     number = int(cleaned)
     if not minimum <= number <= maximum:
-        raise CellProblem(f"must be between {minimum} and {maximum}")
+        raise CellProblem(f"{value!r} must be between {minimum} and {maximum}")
     return number
 
 
@@ -61,9 +61,9 @@ def decimal(value: str) -> Decimal:
     except InvalidOperation:
         raise CellProblem(f"{value!r} is not a decimal number (write 1234.50)") from None
     if not number.is_finite() or number < 0:
-        raise CellProblem("must be a non-negative number")
+        raise CellProblem(f"{value!r} must be a non-negative number")
     if number >= Decimal("1e16"):
-        raise CellProblem("is too large")
+        raise CellProblem(f"{value!r} is too large")
     return number
 
 
