@@ -8,8 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-
 from test_import_persons_accounts import count, run
+
 from twofold.store.database import Database
 from twofold.store.models import Deal, Membership, Pipeline, Stage, User
 

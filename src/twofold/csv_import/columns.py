@@ -86,7 +86,8 @@ REQUIRED: dict[ImportKind, tuple[tuple[str, ...], ...]] = {
         ("person_email", "person_external_id"),
         ("account_domain", "account_external_id"),
     ),
-    "deals": (("name",), ("account_domain", "account_external_id", "person_email")),
+    # A deal's account or person is checked by row: an update by external id needs neither.
+    "deals": (("name",),),
 }
 
 
