@@ -8,8 +8,10 @@ from twofold.api.routes import (
     activities,
     admin,
     deals,
+    duplicates,
     events,
     exchange_rates,
+    exports,
     forecast,
     identity_conflicts,
     memberships,
@@ -26,7 +28,10 @@ from twofold.api.routes import (
 )
 
 api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(get_api_user)])
+# ``exports`` (/accounts/export.csv, ...) comes before the resources' /{id} routes.
 for module in (
+    exports,
+    duplicates,
     accounts,
     persons,
     memberships,

@@ -9,8 +9,8 @@ from twofold.store.models.activities import (
 )
 from twofold.store.models.base import Base
 from twofold.store.models.customfields import CustomFieldDefinition
-from twofold.store.models.duplicates import DuplicateCandidate
 from twofold.store.models.deals import Deal, DealPartner, DealStageVisit, DealStakeholder
+from twofold.store.models.duplicates import DuplicateCandidate
 from twofold.store.models.forecasting import (
     DealForecastMonth,
     ExchangeRate,

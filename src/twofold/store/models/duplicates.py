@@ -13,7 +13,7 @@ from twofold.store.models.base import Base, Identifier, JsonDocument
 
 class DuplicateCandidate(Base):
     """A pair found by the duplicate scan (``record_id`` < ``other_record_id``), its score
-    (0–100) and reasons, and what a reviewer decided: ``open``, ``merged`` or ``dismissed``.
+    (0-100) and reasons, and what a reviewer decided: ``open``, ``merged`` or ``dismissed``.
 
     A dismissed pair stays, so that a later scan does not propose it again.
     """
