@@ -137,6 +137,7 @@ def _check_rows(
             checked.append(row)
         if count % 10_000 == 0:
             progress.advance(10_000)
+    progress.advance(len(table.rows) % 10_000)
     return checked
 
 

@@ -87,10 +87,7 @@ def choice(value: str, enum: type[E]) -> E:
 
 def emails(value: str) -> list[str]:
     """Validated, lower-cased emails (several separated by ``;``)."""
-    try:
-        return list(dict.fromkeys(normalise_email(item) for item in split_list(value)))
-    except TwofoldError as error:
-        raise CellProblem(error.message) from None
+    return _checked(lambda: list(dict.fromkeys(normalise_email(v) for v in split_list(value))))
 
 
 def phones(value: str, *, region: str | None) -> list[str]:
