@@ -23,6 +23,7 @@ from twofold.duplicates.facts import stored_account_facts
 from twofold.duplicates.keys import company_name_key
 from twofold.duplicates.matching import AccountFacts, account_matches
 from twofold.store.models import Account
+from twofold.store.search_rebuild import search_rebuilt_after
 from twofold.timeline import kinds
 
 TABLE = cast("Table", Account.__table__)
@@ -137,7 +138,8 @@ def write_accounts(
         for row in plan.inserts
     ]
     table = TABLE
-    ids = insert_rows(session, table, new_rows, progress)
+    with search_rebuilt_after(session, "accounts", adding=len(new_rows)):
+        ids = insert_rows(session, table, new_rows, progress)
     written = {row.row: account_id for row, account_id in zip(plan.inserts, ids, strict=True)}
     stored = _stored_rows(session, list(plan.updates.values()))
     changed = [

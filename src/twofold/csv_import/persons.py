@@ -21,6 +21,7 @@ from twofold.duplicates.facts import person_facts, stored_person_facts
 from twofold.duplicates.matching import PersonFacts, person_matches
 from twofold.persons.contact_points import DEFAULT_PHONE_REGION
 from twofold.store.models import Person
+from twofold.store.search_rebuild import search_rebuilt_after
 from twofold.timeline import kinds
 
 TABLE = cast("Table", Person.__table__)
@@ -120,7 +121,8 @@ def write_persons(
         for row in plan.inserts
     ]
     table = TABLE
-    ids = insert_rows(session, table, new_rows, progress)
+    with search_rebuilt_after(session, "persons", adding=len(new_rows)):
+        ids = insert_rows(session, table, new_rows, progress)
     written = {row.row: person_id for row, person_id in zip(plan.inserts, ids, strict=True)}
     stored = _stored_rows(session, list(plan.updates.values()))
     changed = [

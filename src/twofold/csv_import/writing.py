@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import Table, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from twofold.core.enums import RecordType
@@ -19,14 +19,40 @@ BATCH_ROWS = 5_000
 def insert_rows(
     session: Session, table: Table, rows: Sequence[dict[str, Any]], progress: ProgressReporter
 ) -> list[int]:
-    """Insert ``rows`` in batches; their new ids, in the order of ``rows``."""
-    ids: list[int] = []
-    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    """Insert ``rows`` in batches with ids reserved first; their ids, in order.
+
+    ``RETURNING`` in row order makes SQLite run one statement per row; reserved ids keep the
+    driver's ``executemany``.
+    """
+    ids = reserve_ids(session, table, len(rows))
+    statement = insert(table)
     for start in range(0, len(rows), BATCH_ROWS):
-        batch = rows[start : start + BATCH_ROWS]
-        ids.extend(session.execute(statement, batch).scalars())
+        batch = [
+            {**row, "id": record_id}
+            for row, record_id in zip(
+                rows[start : start + BATCH_ROWS], ids[start : start + BATCH_ROWS], strict=True
+            )
+        ]
+        session.execute(statement, batch)
         progress.advance(len(batch))
     return ids
+
+
+def reserve_ids(session: Session, table: Table, count: int) -> list[int]:
+    """``count`` ids nobody else will use: from the sequence on PostgreSQL; on SQLite the
+    ones after the largest (the write transaction holds the database's only write lock)."""
+    if count == 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        reserved = session.execute(
+            text(
+                "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
+            ),
+            {"table": table.name, "n": count},
+        )
+        return [int(value) for (value,) in reserved]
+    largest = int(session.scalar(select(func.max(table.c.id))) or 0)
+    return list(range(largest + 1, largest + 1 + count))
 
 
 def update_rows(

@@ -11,9 +11,12 @@ from twofold.web.pages import (
     activities,
     deal_page,
     deals,
+    duplicates,
     event_debugger,
+    exports,
     forecast,
     identity_conflicts,
+    imports,
     memberships,
     people,
     person_data,
@@ -32,6 +35,9 @@ web_router = APIRouter(include_in_schema=False)
 # (``/accounts/{id}``), which would otherwise take those paths and refuse them as bad ids.
 AREAS = (
     auth,
+    exports,  # /accounts/export.csv before /accounts/{id}
+    imports,
+    duplicates,
     search,
     pipeline,
     forecast,
