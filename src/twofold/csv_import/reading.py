@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from twofold.core.errors import FieldProblem, ValidationFailed
 
 ENCODINGS = ("utf-8", "latin-1", "cp1252")
-MAX_CELL_CHARS = 100_000
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,6 @@ def read_table(data: bytes, encoding: str = "utf-8") -> Table:
     """Parse the decoded file; an empty file or one with blank header names is refused."""
     text = decode(data, encoding)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    csv.field_size_limit(MAX_CELL_CHARS)
     try:
         header = next(reader, None)
         if header is None or not any(cell.strip() for cell in header):
