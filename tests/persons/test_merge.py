@@ -62,6 +62,7 @@ def test_merge_moves_every_link_and_keeps_the_mapping_history(
         "memberships": 2,
         "deals": 1,
         "deal_stakeholders": 2,
+        "contracts": 0,
         "activities": 2,
         "timeline_entries": 7,
         "events": 4,

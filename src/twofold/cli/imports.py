@@ -21,7 +21,10 @@ from twofold.ingest.imports import ImportRefused, ImportReport
 from twofold.ingest.inbox import ImportRequest
 from twofold.ingest.runtime import Ingestion
 
-import_app = typer.Typer(help="Import events or orders from JSONL, CSV or Parquet files.")
+import_app = typer.Typer(
+    help="Import events or orders (JSONL, CSV, Parquet) or records (accounts, persons, "
+    "memberships, deals: CSV)."
+)
 events_app = typer.Typer(help="The event store.", no_args_is_help=True)
 console = Console()
 errors = Console(stderr=True)

@@ -18,6 +18,7 @@ from twofold.cli.imports import events_app, import_app
 from twofold.cli.persons import persons_app
 from twofold.cli.predict import predict_app
 from twofold.cli.progress import RichProgress
+from twofold.cli.record_imports import duplicates_app, register_record_imports
 from twofold.cli.segments import segments_app
 from twofold.cli.setup import initialise
 from twofold.cli.sources import sources_app
@@ -47,6 +48,8 @@ app.add_typer(persons_app, name="persons")
 app.add_typer(predict_app, name="predict")
 app.add_typer(contracts_app, name="contracts")
 app.add_typer(accounts_app, name="accounts")
+app.add_typer(duplicates_app, name="duplicates")
+register_record_imports(import_app)
 console = Console()
 errors = Console(stderr=True)
 

@@ -8,6 +8,8 @@ import unicodedata
 def search_text(*parts: str | None) -> str:
     """The lower-cased, accent-folded haystack that substring search runs over."""
     joined = " ".join(part for part in parts if part)
+    if joined.isascii():  # nothing to fold: the common case, 20x faster
+        return joined.lower()
     decomposed = unicodedata.normalize("NFKD", joined)
     return "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
 

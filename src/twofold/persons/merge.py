@@ -11,15 +11,18 @@ identity lock (``PersonStores.lock``). See docs/decisions/0009-merge-and-privacy
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
 from twofold.auth.permissions import ensure_can_merge_persons
+from twofold.contracts.merge_links import move_contracts
 from twofold.core.enums import RecordType
 from twofold.core.errors import ValidationFailed
 from twofold.core.time import utcnow
+from twofold.duplicates.queue import settle_after_merge
 from twofold.events.person_events import count_person_events, reassign_person_events
 from twofold.identity.conflicts import open_conflict, settle_conflicts_of_merge
 from twofold.identity.events import mirror_mappings
@@ -39,6 +42,9 @@ from twofold.timeline.entries import append_to_timelines
 
 MERGE_REASON = "merge"
 FIELDS_FILLED_FROM_DUPLICATE = ("first_name", "last_name", "title", "owner_id")
+# Fields the reviewer may take from the duplicate (``keep={"title": "from"}``).
+CHOOSABLE_FIELDS = (*FIELDS_FILLED_FROM_DUPLICATE, "lifecycle_stage")
+Side = Literal["into", "from"]
 
 
 @dataclass(frozen=True)
@@ -58,11 +64,14 @@ def merge_persons(
     into_id: int,
     from_id: int,
     conflict_id: int | None = None,
+    keep: Mapping[str, Side] | None = None,
 ) -> MergeReport:
     """Merge person ``from_id`` into ``into_id`` in both databases.
 
     ``conflict_id`` names the identity conflict being settled (it must be open and between
-    the two). ``actor`` None is the command line (a local administrator).
+    the two). ``keep`` picks, per field, whose value survives (``custom.<key>`` for a custom
+    field; by default the survivor's, with its empty fields filled). ``actor`` None is the
+    command line (a local administrator).
     """
     ensure_can_merge_persons(actor)
     if into_id == from_id:
@@ -75,6 +84,7 @@ def merge_persons(
                 into=get_person(session, into_id),
                 duplicate=get_person(session, from_id),
                 conflict_id=conflict_id,
+                keep=keep,
             )
         events = count_person_events(stores.events, from_id)
         mirror_mappings(stores.events, stores.database)  # moves what B's identifiers reach
@@ -89,11 +99,13 @@ def merge_person_records(
     into: Person,
     duplicate: Person,
     conflict_id: int | None = None,
+    keep: Mapping[str, Side] | None = None,
 ) -> MergeReport:
     """The records-database half of :func:`merge_persons`, in the caller's transaction."""
     ensure_can_merge_persons(actor)
     if into.id == duplicate.id:
         raise ValidationFailed.on("from_person_id", "a person cannot be merged with itself")
+    chosen = take_chosen_fields(into, duplicate, keep or {})
     if conflict_id is not None:
         _check_conflict(session, conflict_id, {into.id, duplicate.id})
     ids = {"into_id": into.id, "from_id": duplicate.id}
@@ -108,11 +120,13 @@ def merge_person_records(
         "memberships": move_memberships(session, **ids),
         "deals": len(deal_ids),
         "deal_stakeholders": move_stakeholders(session, **ids),
+        "contracts": len(move_contracts(session, customer="person", **ids)),
         "activities": move_activity_links(session, **ids),
         "timeline_entries": move_timeline(session, **ids),
     }
-    folded = fold_profile(into, duplicate)
+    folded = {**chosen, **fold_profile(into, duplicate)}
     into.updated_at = utcnow()
+    settle_after_merge(session, actor=actor, kind="persons", into_id=into.id, from_id=duplicate.id)
     session.flush()
     name = display_name(duplicate)
     append_to_timelines(
@@ -126,6 +140,28 @@ def merge_person_records(
     session.delete(duplicate)
     session.flush()
     return MergeReport(person_id=into.id, merged_person_id=duplicate.id, moved=moved, folded=folded)
+
+
+def take_chosen_fields(into: Person, duplicate: Person, keep: Mapping[str, Side]) -> dict[str, Any]:
+    """Give ``into`` the duplicate's value of each field chosen ``"from"``; answers them."""
+    allowed = {*CHOOSABLE_FIELDS} | {f"custom.{key}" for key in duplicate.custom}
+    for name, side in keep.items():
+        if name not in allowed:
+            raise ValidationFailed.on(f"keep.{name}", "not a field that can be chosen")
+        if side not in {"into", "from"}:
+            raise ValidationFailed.on(f"keep.{name}", "must be 'into' or 'from'")
+    taken: dict[str, Any] = {}
+    for name, side in keep.items():
+        if side != "from":
+            continue
+        if name.startswith("custom."):
+            key = name.removeprefix("custom.")
+            into.custom = {**into.custom, key: duplicate.custom[key]}
+            taken[name] = duplicate.custom[key]
+        elif getattr(into, name) != getattr(duplicate, name):
+            setattr(into, name, getattr(duplicate, name))
+            taken[name] = getattr(duplicate, name)
+    return taken
 
 
 def fold_profile(into: Person, duplicate: Person) -> dict[str, Any]:

@@ -147,6 +147,10 @@ def _read_timeline(session: Session, after: int, pending: _Pending) -> int:
             merged = changes.get("merged_person_id")
             if isinstance(merged, int):
                 pending.persons.add(merged)
+        if kind == kinds.ACCOUNTS_MERGED and isinstance(changes, dict):
+            merged = changes.get("merged_account_id")
+            if isinstance(merged, int):
+                pending.accounts.add(merged)
     return newest
 
 

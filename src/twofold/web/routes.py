@@ -13,10 +13,13 @@ from twofold.web.pages import (
     contracts,
     deal_page,
     deals,
+    duplicates,
     economics,
     event_debugger,
+    exports,
     forecast,
     identity_conflicts,
+    imports,
     memberships,
     people,
     person_consent,
@@ -36,6 +39,9 @@ web_router = APIRouter(include_in_schema=False)
 # (``/accounts/{id}``), which would otherwise take those paths and refuse them as bad ids.
 AREAS = (
     auth,
+    exports,  # /accounts/export.csv before /accounts/{id}
+    imports,
+    duplicates,
     search,
     pipeline,
     forecast,

@@ -11,9 +11,11 @@ from twofold.api.routes import (
     consent,
     contracts,
     deals,
+    duplicates,
     economics,
     events,
     exchange_rates,
+    exports,
     forecast,
     identity_conflicts,
     memberships,
@@ -33,7 +35,10 @@ from twofold.api.routes import (
 )
 
 api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(get_api_user)])
+# ``exports`` (/accounts/export.csv, ...) comes before the resources' /{id} routes.
 for module in (
+    exports,
+    duplicates,
     accounts,
     account_intelligence,
     persons,

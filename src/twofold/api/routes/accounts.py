@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel
 
 from twofold.accounts import actions, hierarchy
@@ -40,10 +40,7 @@ class HierarchyNodeOut(BaseModel):
     children: list[HierarchyNodeOut]
 
 
-@router.get("")
-def list_(
-    session: DbSession,
-    paging: Paging,
+def account_filters(
     custom: CustomFilters,
     search: Annotated[
         str | None, Query(description=SEARCH_HELP.format(fields="name or domain"))
@@ -55,9 +52,9 @@ def list_(
     tier: AccountTier | None = None,
     lifecycle: AccountLifecycle | None = None,
     updated_since: datetime | None = None,
-) -> ListOut[AccountOut]:
-    """Accounts, filtered and searched, one page at a time."""
-    filters = AccountFilters(
+) -> AccountFilters:
+    """The list filters, from the query string (the list and its CSV export share them)."""
+    return AccountFilters(
         search=search,
         owner_id=owner_id,
         parent_id=parent_id,
@@ -68,6 +65,15 @@ def list_(
         updated_since=updated_since,
         custom=custom,
     )
+
+
+@router.get("")
+def list_(
+    session: DbSession,
+    paging: Paging,
+    filters: Annotated[AccountFilters, Depends(account_filters)],
+) -> ListOut[AccountOut]:
+    """Accounts, filtered and searched, one page at a time."""
     page = list_accounts(session, filters=filters, page=paging)
     return ListOut(items=[AccountOut.of(a) for a in page.items], next_cursor=page.next_cursor)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -52,10 +52,7 @@ def deal_out(session: Session, deal: Deal, response: Response | None = None) -> 
     return deals_out(session, [deal])[0]
 
 
-@router.get("")
-def list_(
-    session: DbSession,
-    paging: Paging,
+def deal_filters(
     custom: CustomFilters,
     search: Annotated[
         str | None, Query(description=SEARCH_HELP.format(fields="the deal name"))
@@ -70,9 +67,9 @@ def list_(
     close_after: date | None = None,
     close_before: date | None = None,
     updated_since: datetime | None = None,
-) -> ListOut[DealOut]:
-    """Deals, filtered and searched, one page at a time."""
-    filters = DealFilters(
+) -> DealFilters:
+    """The list filters, from the query string (the list and its CSV export share them)."""
+    return DealFilters(
         search=search,
         owner_id=owner_id,
         account_id=account_id,
@@ -86,6 +83,15 @@ def list_(
         updated_since=updated_since,
         custom=custom,
     )
+
+
+@router.get("")
+def list_(
+    session: DbSession,
+    paging: Paging,
+    filters: Annotated[DealFilters, Depends(deal_filters)],
+) -> ListOut[DealOut]:
+    """Deals, filtered and searched, one page at a time."""
     page = list_deals(session, filters=filters, page=paging)
     return ListOut(items=deals_out(session, page.items), next_cursor=page.next_cursor)
 

@@ -8,7 +8,7 @@ docs/decisions/0009-merge-and-privacy.md.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Path, Request
@@ -32,6 +32,12 @@ class PersonMerge(InputModel):
     """Merge ``from_person_id`` into the person of the path (who is kept)."""
 
     from_person_id: int = Field(ge=1, le=2**63 - 1)
+    keep: dict[str, Literal["into", "from"]] = Field(
+        default_factory=dict,
+        description="per field (first_name, last_name, title, owner_id, lifecycle_stage, "
+        "custom.<key>): whose value survives; by default this person's, empty fields filled",
+        examples=[{"title": "from"}],
+    )
 
 
 class ConflictMerge(InputModel):
@@ -83,7 +89,11 @@ def merge_into_person(
     """Merge another person into this one (admins and marketers); merging a person with
     itself is a 422."""
     report = merge_persons(
-        person_stores(request), actor=user, into_id=person_id, from_id=payload.from_person_id
+        person_stores(request),
+        actor=user,
+        into_id=person_id,
+        from_id=payload.from_person_id,
+        keep=payload.keep,
     )
     return _merge_out(report)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from twofold.accounts.memberships import person_accounts
 from twofold.api.dependencies import ApiUser, DbSession, ExpectedVersion
@@ -22,10 +22,7 @@ from twofold.timeline.entries import read_timeline
 router = APIRouter(prefix="/persons", tags=["persons"])
 
 
-@router.get("")
-def list_(
-    session: DbSession,
-    paging: Paging,
+def person_filters(
     custom: CustomFilters,
     search: Annotated[
         str | None, Query(description=SEARCH_HELP.format(fields="name or email"))
@@ -35,9 +32,9 @@ def list_(
     lifecycle_stage: LifecycleStage | None = None,
     email: str | None = None,
     updated_since: datetime | None = None,
-) -> ListOut[PersonOut]:
-    """Persons, filtered and searched, one page at a time."""
-    filters = PersonFilters(
+) -> PersonFilters:
+    """The list filters, from the query string (the list and its CSV export share them)."""
+    return PersonFilters(
         search=search,
         owner_id=owner_id,
         account_id=account_id,
@@ -46,6 +43,15 @@ def list_(
         updated_since=updated_since,
         custom=custom,
     )
+
+
+@router.get("")
+def list_(
+    session: DbSession,
+    paging: Paging,
+    filters: Annotated[PersonFilters, Depends(person_filters)],
+) -> ListOut[PersonOut]:
+    """Persons, filtered and searched, one page at a time."""
     page = list_persons(session, filters=filters, page=paging)
     return ListOut(
         items=[PersonOut.model_validate(p) for p in page.items], next_cursor=page.next_cursor

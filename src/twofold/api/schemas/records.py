@@ -15,6 +15,7 @@ class AccountOut(RecordOut):
     """An account."""
 
     name: str
+    external_id: str | None = Field(description="its id in the system it was imported from")
     domains: list[str]
     industry: str | None
     employees: int | None
@@ -39,6 +40,7 @@ class AccountOut(RecordOut):
 class PersonOut(RecordOut):
     """A person: lead, contact or consumer."""
 
+    external_id: str | None = Field(description="its id in the system it was imported from")
     first_name: str
     last_name: str
     emails: list[str]
@@ -95,6 +97,7 @@ class DealOut(RecordOut):
     """A deal; ``status`` is its stage's kind (open, won, lost)."""
 
     name: str
+    external_id: str | None = Field(description="its id in the system it was imported from")
     account_id: int | None
     person_id: int | None
     pipeline_id: int

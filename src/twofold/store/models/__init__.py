@@ -11,6 +11,7 @@ from twofold.store.models.base import Base
 from twofold.store.models.contracts import Contract, ContractLine, ContractRenewal
 from twofold.store.models.customfields import CustomFieldDefinition
 from twofold.store.models.deals import Deal, DealPartner, DealStageVisit, DealStakeholder
+from twofold.store.models.duplicates import DuplicateCandidate
 from twofold.store.models.economics import MarketingSpend
 from twofold.store.models.forecasting import (
     DealForecastMonth,
@@ -67,6 +68,7 @@ __all__ = [
     "DealPartner",
     "DealStageVisit",
     "DealStakeholder",
+    "DuplicateCandidate",
     "ExchangeRate",
     "FeedCursor",
     "ForecastSubmission",

@@ -17,11 +17,14 @@ class Account(Timestamped, Base):
 
     __tablename__ = "accounts"
     __table_args__ = (
+        Index("ix_accounts_external_id", "external_id", unique=True),
         Index("ix_accounts_name_id", "name", "id"),
         Index("ix_accounts_updated_at", "updated_at"),  # the segment fact mirror's feed
     )
 
     id: Mapped[int] = mapped_column(Identifier, primary_key=True)
+    # The id in the system a record was imported from (CSV import upserts by it).
+    external_id: Mapped[str | None] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(300))
     domains: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
     industry: Mapped[str | None] = mapped_column(String(100), index=True)

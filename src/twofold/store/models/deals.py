@@ -18,6 +18,7 @@ class Deal(Timestamped, Base):
 
     __tablename__ = "deals"
     __table_args__ = (
+        Index("ix_deals_external_id", "external_id", unique=True),
         Index("ix_deals_stage_close", "stage_id", "expected_close_date"),
         Index("ix_deals_updated_at_id", "updated_at", "id"),
         # Covers the forecast's aggregate: a period's deals are read from the index alone.
@@ -46,6 +47,8 @@ class Deal(Timestamped, Base):
     )
 
     id: Mapped[int] = mapped_column(Identifier, primary_key=True)
+    # The id in the system a record was imported from (CSV import upserts by it).
+    external_id: Mapped[str | None] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(300))
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)

@@ -15,11 +15,14 @@ class Person(Timestamped, Base):
 
     __tablename__ = "persons"
     __table_args__ = (
+        Index("ix_persons_external_id", "external_id", unique=True),
         Index("ix_persons_last_name_id", "last_name", "id"),
         Index("ix_persons_updated_at", "updated_at"),  # the segment fact mirror's feed
     )
 
     id: Mapped[int] = mapped_column(Identifier, primary_key=True)
+    # The id in the system a record was imported from (CSV import upserts by it).
+    external_id: Mapped[str | None] = mapped_column(String(200))
     first_name: Mapped[str] = mapped_column(String(200), default="")
     last_name: Mapped[str] = mapped_column(String(200), default="")
     emails: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
