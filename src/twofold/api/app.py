@@ -21,6 +21,7 @@ from twofold.api.routes import api_router, own_transaction_router
 from twofold.api.webhooks import router as webhooks_router
 from twofold.auth.login_throttle import LoginThrottle
 from twofold.core.settings import Settings
+from twofold.flows.worker import FlowWorker
 from twofold.ingest.runtime import Ingestion
 from twofold.messaging.worker import (
     MessagingWorker,
@@ -92,10 +93,15 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         )
         messaging.start()
         app.state.messaging = messaging
+        flows = FlowWorker(handle, ingestion.store, seconds=settings.flow_worker_seconds)
+        if settings.flow_worker_seconds > 0:
+            flows.start()
+        app.state.flows = flows
         freeze_start_up_objects()
         try:
             yield
         finally:
+            flows.stop()
             jobs.stop()
             messaging.stop()
             ingestion.stop()

@@ -42,6 +42,8 @@ class Settings:
     events_retention_days: int = 0  # 0 keeps events for ever
     lake_directory: Path | None = None  # where the Parquet lake is exported, hourly
     maintenance_seconds: float = 3600.0
+    # How often the flow worker enters people and runs due steps; 0 stops it (decision 0018).
+    flow_worker_seconds: float = 1.0
     # How often every segment is re-evaluated in full (time-relative conditions move with it).
     segment_refresh_seconds: int = 3600
     # How often the predictions are refitted on the CRM's orders (0: only on demand).
@@ -96,6 +98,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         lake_directory=Path(env["TWOFOLD_LAKE_DIR"]).resolve()
         if env.get("TWOFOLD_LAKE_DIR")
         else None,
+        flow_worker_seconds=_seconds(env, "TWOFOLD_FLOW_WORKER_SECONDS", 1.0),
         segment_refresh_seconds=_whole_number(
             env, "TWOFOLD_SEGMENT_REFRESH_SECONDS", 3600, unit="seconds", minimum=1
         ),
@@ -149,6 +152,20 @@ def _whole_number(
             f"{name} must be a whole number of {unit} (at least {minimum}), not {text!r}"
         )
     return int(text)
+
+
+def _seconds(env: dict[str, str], name: str, default: float) -> float:
+    """A non-negative number of seconds; anything else stops the start with a clear message."""
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 86_400:  # NaN fails this comparison too
+        raise ValueError(f"{name} must be a number of seconds from 0 to 86400, not {text!r}")
+    return value
 
 
 def normalise_database_url(url: str) -> str:

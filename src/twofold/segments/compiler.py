@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from twofold.segments.rules import (
@@ -360,4 +360,14 @@ def _bind_path(condition: Sql, path: str) -> Sql:
         if index < len(pieces) - 1:
             sql.add("?", path)
     assert not remaining
+    return sql
+
+
+def event_filters_sql(where: Sequence[PropertyFilter], *, page: bool = False) -> Sql:
+    """`` AND <filter>`` for each property filter, over an events row aliased ``e`` (flows
+    use it for their event triggers)."""
+    compiler = _Compiler(datetime(2000, 1, 1, tzinfo=UTC), "events")  # filters use no clock
+    sql = Sql()
+    for item in where:
+        sql.add(" AND ").extend(compiler.event_property(item, page=page))
     return sql

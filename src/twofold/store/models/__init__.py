@@ -13,6 +13,7 @@ from twofold.store.models.customfields import CustomFieldDefinition
 from twofold.store.models.deals import Deal, DealPartner, DealStageVisit, DealStakeholder
 from twofold.store.models.duplicates import DuplicateCandidate
 from twofold.store.models.economics import MarketingSpend
+from twofold.store.models.flows import Flow, FlowRun, FlowStepVisit
 from twofold.store.models.forecasting import (
     DealForecastMonth,
     ExchangeRate,
@@ -71,6 +72,9 @@ __all__ = [
     "DuplicateCandidate",
     "ExchangeRate",
     "FeedCursor",
+    "Flow",
+    "FlowRun",
+    "FlowStepVisit",
     "ForecastSubmission",
     "HealthSnapshot",
     "IdentityConflict",

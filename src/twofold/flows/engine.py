@@ -1,0 +1,336 @@
+"""Running flows: enter people, execute due steps, each exactly once (decision 0018).
+
+A step is executed inside the transaction that records its visit (``flow_step_visits``,
+unique per run, step and visit number) and moves the run on; its database effect (an outbox
+message, a task, a trait) is written in that same transaction. A crash before the commit
+leaves no trace and the step runs again later; after it, the visit exists and the step is
+never repeated. What leaves the database (SMTP, HTTP) goes through the messaging outbox,
+keyed by run, step and visit.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from twofold.activities.actions import log_activity
+from twofold.activities.schemas import ActivityCreate
+from twofold.core.enums import ActivityKind
+from twofold.core.errors import TwofoldError
+from twofold.core.time import as_utc, naive_utc, utcnow
+from twofold.events.store import EventStore
+from twofold.flows.definition import FlowDefinition, Step, parse_flow
+from twofold.messaging.channels import Channel, Purpose
+from twofold.messaging.outbox import enqueue
+from twofold.segments.compiler import compile_rule
+from twofold.segments.rules import Node
+from twofold.store.database import Database
+from twofold.store.models import Flow, FlowRun, FlowStepVisit, Person, User
+
+log = logging.getLogger(__name__)
+MAX_STEPS_PER_PASS: Final = 50
+WAIT_RECHECK: Final = timedelta(minutes=5)
+CHANNELS: Final = {"send_email": Channel.EMAIL, "send_sms": Channel.SMS, "send_push": Channel.PUSH}
+
+
+@dataclass(frozen=True)
+class Entered:
+    run_id: int | None
+    reason: str
+
+
+def enter(
+    session: Session,
+    flow: Flow,
+    definition: FlowDefinition,
+    *,
+    person_id: int,
+    entry_key: str,
+    now: datetime,
+) -> Entered:
+    """Start a run for ``person_id`` unless the entry was seen or re-entry forbids it."""
+    if session.scalar(
+        select(FlowRun.id).where(FlowRun.flow_id == flow.id, FlowRun.entry_key == entry_key)
+    ):
+        return Entered(None, "entry already handled")
+    earlier = session.execute(
+        select(FlowRun.status, FlowRun.entered_at)
+        .where(FlowRun.flow_id == flow.id, FlowRun.person_id == person_id)
+        .order_by(FlowRun.entered_at.desc())
+        .limit(1)
+    ).first()
+    if earlier is not None:
+        status, entered_at = earlier
+        if definition.reentry == "never":
+            return Entered(None, "already entered once")
+        if status == "active":
+            return Entered(None, "already in the flow")
+        if definition.reentry == "after_days" and as_utc(entered_at) > now - timedelta(
+            days=definition.reentry_days
+        ):
+            return Entered(None, "re-entry too soon")
+    run = FlowRun(
+        flow_id=flow.id,
+        person_id=person_id,
+        entry_key=entry_key,
+        status="active",
+        step_id=definition.start,
+        due_at=now,
+        visits=0,
+        entered_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(run)
+    except IntegrityError:  # another worker entered the same key first
+        return Entered(None, "entry already handled")
+    return Entered(run.id, "entered")
+
+
+def run_due(
+    database: Database, store: EventStore, *, now: datetime | None = None, limit: int = 200
+) -> int:
+    """Execute every due step of active flows (up to ``limit`` runs); answers steps executed."""
+    at = now or utcnow()
+    with database.transaction(write=False) as session:
+        due = session.scalar(
+            select(func.count())
+            .select_from(FlowRun)
+            .join(Flow, Flow.id == FlowRun.flow_id)
+            .where(FlowRun.status == "active", FlowRun.due_at <= at, Flow.status == "active")
+        )
+    if not due:
+        return 0
+    executed = 0
+    with database.transaction() as session:
+        query = (
+            select(FlowRun)
+            .join(Flow, Flow.id == FlowRun.flow_id)
+            .where(FlowRun.status == "active", FlowRun.due_at <= at, Flow.status == "active")
+            .order_by(FlowRun.due_at, FlowRun.id)
+            .limit(limit)
+        )
+        if database.dialect == "postgresql":
+            query = query.with_for_update(skip_locked=True, of=FlowRun)
+        runs = list(session.scalars(query))
+        flows = _flows(session, {run.flow_id for run in runs})
+        for run in runs:
+            flow, definition = flows[run.flow_id]
+            try:
+                with session.begin_nested():
+                    executed += advance(session, store, flow, definition, run, now=at)
+            except TwofoldError as error:  # a step the data refuses: the run stops, visibly
+                _end(run, "failed", at, f"step {run.step_id}: {error.message}"[:200])
+            except IntegrityError:  # another worker executed this visit: leave the run to it
+                session.expire(run)
+    return executed
+
+
+def advance(
+    session: Session,
+    store: EventStore,
+    flow: Flow,
+    definition: FlowDefinition,
+    run: FlowRun,
+    *,
+    now: datetime,
+) -> int:
+    """Execute the run's steps from its current one until it waits or ends."""
+    executed = 0
+    for _ in range(MAX_STEPS_PER_PASS):
+        if run.step_id is None:
+            _end(run, "completed", now, "reached the end")
+            return executed
+        if _exited(store, definition, run, now):
+            _end(run, "exited", now, "exit event")
+            return executed
+        step = definition.steps[run.step_id]
+        outcome, following, waiting_until = _execute(session, store, flow, step, run, now=now)
+        if waiting_until is not None:
+            run.due_at = waiting_until
+            return executed
+        run.visits += 1
+        session.add(
+            FlowStepVisit(
+                run_id=run.id, flow_id=run.flow_id, step_id=step.id, visit=run.visits,
+                outcome=outcome[:200], executed_at=now,
+            )
+        )  # fmt: skip
+        session.flush()  # the unique visit row: a second execution fails here, before commit
+        executed += 1
+        run.wait_deadline = None
+        if outcome == "holdout":
+            _end(run, "completed", now, "held out")
+            return executed
+        run.step_id = following
+        run.due_at = now
+    return executed
+
+
+Outcome = tuple[str, str | None, datetime | None]  # (what happened, next step, come back at)
+
+
+def _execute(
+    session: Session, store: EventStore, flow: Flow, step: Step, run: FlowRun, *, now: datetime
+) -> Outcome:
+    """``(outcome, next step, or the time to come back)`` for one step."""
+    if step.type == "delay":
+        return _delay(step, run, now)
+    if step.type == "wait_until":
+        return _wait_until(store, step, run, now)
+    if step.type == "condition":
+        assert step.rule is not None
+        if _matches(store, step.rule, run.person_id, now):
+            return "yes", step.yes, None
+        return "no", step.no, None
+    if step.type == "ab_split":
+        return _split(step, run)
+    return _act(session, flow, step, run, now), step.next, None
+
+
+def _delay(step: Step, run: FlowRun, now: datetime) -> Outcome:
+    if run.wait_deadline is None:
+        return "", None, _start_wait(run, now + timedelta(hours=step.hours))
+    if now < as_utc(run.wait_deadline):
+        return "", None, as_utc(run.wait_deadline)
+    return "waited", step.next, None
+
+
+def _wait_until(store: EventStore, step: Step, run: FlowRun, now: datetime) -> Outcome:
+    assert step.rule is not None
+    deadline = run.wait_deadline or _start_wait(run, now + timedelta(hours=step.hours))
+    if _matches(store, step.rule, run.person_id, now):
+        return "condition met", step.next, None
+    if now >= as_utc(deadline):
+        return "timed out", step.timeout, None
+    return "", None, min(now + WAIT_RECHECK, as_utc(deadline))
+
+
+def _split(step: Step, run: FlowRun) -> Outcome:
+    """The variant is drawn from the run's id: the same run always gets the same one."""
+    draw = random.Random(f"{run.flow_id}:{run.id}:{step.id}")  # noqa: S311 - not security
+    if draw.uniform(0, 100) < step.holdout:
+        run.variant = "holdout"
+        return "holdout", None, None
+    point = draw.uniform(0, sum(variant.weight for variant in step.variants))
+    chosen = step.variants[-1]
+    for variant in step.variants:
+        point -= variant.weight
+        if point <= 0:
+            chosen = variant
+            break
+    run.variant = chosen.name
+    return f"variant {chosen.name}", chosen.next, None
+
+
+def _act(session: Session, flow: Flow, step: Step, run: FlowRun, now: datetime) -> str:
+    key = f"flow-{run.flow_id}-run-{run.id}-{step.id}-{run.visits + 1}"
+    if step.type in CHANNELS:
+        message, new = enqueue(
+            session,
+            actor=None,
+            person_id=run.person_id,
+            channel=CHANNELS[step.type],
+            purpose=Purpose(step.settings["purpose"]),
+            template_id=step.settings["template_id"],
+            variables={"flow": flow.name, "flow_id": flow.id, "step": step.id,
+                       "variant": run.variant},
+            idempotency_key=key,
+        )  # fmt: skip
+        return f"queued message {message.id}" if new else f"message {message.id} already queued"
+    person = session.get(Person, run.person_id)
+    if person is None:
+        raise TwofoldError(f"person {run.person_id} no longer exists")
+    if step.type == "update_trait":
+        person.traits = {**person.traits, step.settings["trait"]: step.settings["value"]}
+        person.updated_at = now
+        return f"set {step.settings['trait']}"
+    owner_id = person.owner_id or flow.created_by_id
+    owner = session.get(User, owner_id) if owner_id else None
+    if owner is None:
+        return "no owner for the task"
+    activity = log_activity(
+        session,
+        actor=owner,
+        data=ActivityCreate(
+            kind=ActivityKind.TASK,
+            subject=step.settings["subject"],
+            due_at=now + timedelta(days=step.settings["due_days"]),
+            person_ids=[person.id],
+        ),
+    )
+    return f"task {activity.id}"
+
+
+def _start_wait(run: FlowRun, until: datetime) -> datetime:
+    run.wait_deadline = until
+    return until
+
+
+def _matches(store: EventStore, rule: Node, person_id: int, now: datetime) -> bool:
+    query = compile_rule(rule, target="persons", now=naive_utc(now), scope=[person_id])
+    with store.reader() as reader:
+        return reader.execute(query.text, query.parameters).fetchone() is not None
+
+
+def _exited(store: EventStore, definition: FlowDefinition, run: FlowRun, now: datetime) -> bool:
+    if not definition.exit_events:
+        return False
+    with store.reader() as reader:
+        row = reader.execute(
+            "SELECT 1 FROM events WHERE person_id = ? AND type = 'track' "
+            "AND name IN (SELECT unnest(?::VARCHAR[])) AND timestamp >= ? AND timestamp <= ? "
+            "LIMIT 1",
+            [run.person_id, list(definition.exit_events), naive_utc(as_utc(run.entered_at)),
+             naive_utc(now)],
+        ).fetchone()  # fmt: skip
+    return row is not None
+
+
+def _end(run: FlowRun, status: str, now: datetime, reason: str) -> None:
+    run.status = status
+    run.ended_at = now
+    run.end_reason = reason
+    run.due_at = None
+
+
+def _flows(session: Session, ids: Iterable[int]) -> dict[int, tuple[Flow, FlowDefinition]]:
+    found: dict[int, tuple[Flow, FlowDefinition]] = {}
+    for flow in session.scalars(select(Flow).where(Flow.id.in_(list(ids)))):
+        found[flow.id] = (flow, parse_flow(flow.definition))
+    return found
+
+
+def definition_of(flow: Flow) -> FlowDefinition:
+    return parse_flow(flow.definition)
+
+
+def step_counts(session: Session, flow_id: int) -> dict[str, dict[str, Any]]:
+    """Per step: how many visits executed, and how many runs are waiting there now."""
+    visits = session.execute(
+        select(FlowStepVisit.step_id, func.count())
+        .where(FlowStepVisit.flow_id == flow_id)
+        .group_by(FlowStepVisit.step_id)
+    ).all()
+    waiting = session.execute(
+        select(FlowRun.step_id, func.count())
+        .where(FlowRun.flow_id == flow_id, FlowRun.status == "active")
+        .group_by(FlowRun.step_id)
+    ).all()
+    counts: dict[str, dict[str, Any]] = {}
+    for step_id, count in visits:
+        counts.setdefault(str(step_id), {"executed": 0, "waiting": 0})["executed"] = int(count)
+    for waiting_at, count in waiting:
+        if waiting_at is not None:
+            counts.setdefault(str(waiting_at), {"executed": 0, "waiting": 0})["waiting"] = int(
+                count
+            )
+    return counts

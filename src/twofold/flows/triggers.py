@@ -1,0 +1,115 @@
+"""Who enters which flow: event triggers read new events, segment triggers new entries and
+exits, each flow from its own watermark (so nothing is read twice and nothing is missed).
+
+Event triggers read only loads whose identities are resolved (their events have persons);
+the watermark never passes a load that is not.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Final
+
+from sqlalchemy import select
+
+from twofold.events.store import EventStore
+from twofold.flows.definition import FlowDefinition
+from twofold.flows.engine import definition_of, enter
+from twofold.segments.compiler import PAGE_EVENTS, event_filters_sql
+from twofold.store.database import Database
+from twofold.store.models import Flow
+
+BATCH: Final = 5000
+
+
+def collect_entries(database: Database, store: EventStore, *, now: datetime) -> int:
+    """Enter everybody new trigger events or segment transitions bring; answers how many."""
+    with database.transaction(write=False) as session:
+        flows = list(session.scalars(select(Flow).where(Flow.status == "active")))
+    if not flows:
+        return 0
+    resolved, transition = feed_heads(store)
+    entered = 0
+    for flow in flows:
+        definition = definition_of(flow)
+        trigger = definition.trigger
+        if trigger.type == "event" and flow.event_watermark < resolved:
+            rows, head = _event_entries(store, definition, flow.event_watermark, resolved)
+        elif trigger.type != "event" and flow.transition_watermark < transition:
+            rows, head = _segment_entries(store, definition, flow.transition_watermark)
+        else:
+            continue
+        with database.transaction() as session:
+            current = session.get(Flow, flow.id)
+            if current is None or current.status != "active":
+                continue
+            for person_id, key in rows:
+                result = enter(
+                    session, current, definition, person_id=person_id, entry_key=key, now=now
+                )
+                entered += result.run_id is not None
+            if trigger.type == "event":
+                current.event_watermark = max(current.event_watermark, head)
+            else:
+                current.transition_watermark = max(current.transition_watermark, head)
+    return entered
+
+
+def feed_heads(store: EventStore) -> tuple[int, int]:
+    """The newest load whose identities are resolved, and the newest segment transition."""
+    with store.reader() as reader:
+        load = reader.execute(
+            "SELECT coalesce(max(load_id), 0) FROM loads WHERE identities_done"
+        ).fetchone()
+        transition = reader.execute(
+            "SELECT coalesce(max(transition_id), 0) FROM segment_transitions"
+        ).fetchone()
+    return int(load[0]) if load else 0, int(transition[0]) if transition else 0
+
+
+def _event_entries(
+    store: EventStore, definition: FlowDefinition, after: int, upto: int
+) -> tuple[list[tuple[int, str]], int]:
+    trigger = definition.trigger
+    assert trigger.event is not None
+    page = trigger.event in PAGE_EVENTS
+    filters = event_filters_sql(trigger.where, page=page)
+    kind = PAGE_EVENTS.get(trigger.event, "track")
+    # The filters are SQL the rule compiler made from a validated tree; values are parameters.
+    sql = (
+        "SELECT e.person_id, e.source_id, e.message_id, e.load_id FROM events e "  # noqa: S608
+        "WHERE e.load_id > ? AND e.load_id <= ? AND e.person_id IS NOT NULL "
+        "AND (e.type = ? AND (e.type <> 'track' OR e.name = ?))"
+        f"{filters.text} ORDER BY e.load_id, e.event_id LIMIT ?"
+    )
+    with store.reader() as reader:
+        rows = reader.execute(
+            sql, [after, upto, kind, trigger.event, *filters.parameters, BATCH]
+        ).fetchall()
+    if len(rows) == BATCH:  # more than a batch: stop at the last complete load
+        head = int(rows[-1][3]) - 1
+        rows = [row for row in rows if int(row[3]) <= head]
+    else:
+        head = upto
+    return [(int(p), f"event:{source}:{message}") for p, source, message, _load in rows], max(
+        head, after
+    )
+
+
+def _segment_entries(
+    store: EventStore, definition: FlowDefinition, after: int
+) -> tuple[list[tuple[int, str]], int]:
+    trigger = definition.trigger
+    kind = "entered" if trigger.type == "segment_entered" else "exited"
+    with store.reader() as reader:
+        rows = reader.execute(
+            "SELECT transition_id, member_id FROM segment_transitions "
+            "WHERE transition_id > ? AND segment_id = ? AND kind = ? "
+            "ORDER BY transition_id LIMIT ?",
+            [after, trigger.segment_id, kind, BATCH],
+        ).fetchall()
+        head_row = reader.execute(
+            "SELECT coalesce(max(transition_id), 0) FROM segment_transitions"
+        ).fetchone()
+    head = int(rows[-1][0]) if len(rows) == BATCH else int(head_row[0]) if head_row else after
+    return [(int(member), f"transition:{tid}") for tid, member in rows], head
