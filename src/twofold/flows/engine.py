@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -57,42 +57,99 @@ def enter(
     now: datetime,
 ) -> Entered:
     """Start a run for ``person_id`` unless the entry was seen or re-entry forbids it."""
-    if session.scalar(
+    if not enter_many(session, flow, definition, [(person_id, entry_key)], now=now):
+        return Entered(None, "not entered (seen before, or re-entry forbids it)")
+    run_id = session.scalar(
         select(FlowRun.id).where(FlowRun.flow_id == flow.id, FlowRun.entry_key == entry_key)
-    ):
-        return Entered(None, "entry already handled")
-    earlier = session.execute(
-        select(FlowRun.status, FlowRun.entered_at)
-        .where(FlowRun.flow_id == flow.id, FlowRun.person_id == person_id)
-        .order_by(FlowRun.entered_at.desc())
-        .limit(1)
-    ).first()
-    if earlier is not None:
-        status, entered_at = earlier
-        if definition.reentry == "never":
-            return Entered(None, "already entered once")
-        if status == "active":
-            return Entered(None, "already in the flow")
-        if definition.reentry == "after_days" and as_utc(entered_at) > now - timedelta(
-            days=definition.reentry_days
-        ):
-            return Entered(None, "re-entry too soon")
-    run = FlowRun(
-        flow_id=flow.id,
-        person_id=person_id,
-        entry_key=entry_key,
-        status="active",
-        step_id=definition.start,
-        due_at=now,
-        visits=0,
-        entered_at=now,
     )
+    return Entered(run_id, "entered")
+
+
+def enter_many(
+    session: Session,
+    flow: Flow,
+    definition: FlowDefinition,
+    entries: Sequence[tuple[int, str]],
+    *,
+    now: datetime,
+) -> int:
+    """Start runs for many ``(person, entry key)`` at once (a segment of 100k people enters
+    in a few statements); answers how many started. Entries already seen, and people the
+    re-entry rule keeps out, are skipped; a person enters once per call."""
+    if not entries:
+        return 0
+    keys = {key for _person, key in entries}
+    persons = {person for person, _key in entries}
+    seen: set[str] = set()
+    latest: dict[int, tuple[str, datetime]] = {}
+    for chunk in _chunks(sorted(keys), 5000):
+        seen.update(
+            session.scalars(
+                select(FlowRun.entry_key).where(
+                    FlowRun.flow_id == flow.id, FlowRun.entry_key.in_(chunk)
+                )
+            )
+        )
+    for chunk in _chunks(sorted(persons), 5000):
+        for person, status, entered_at in session.execute(
+            select(FlowRun.person_id, FlowRun.status, FlowRun.entered_at)
+            .where(FlowRun.flow_id == flow.id, FlowRun.person_id.in_(chunk))
+            .order_by(FlowRun.entered_at)
+        ):
+            latest[int(person)] = (str(status), as_utc(entered_at))
+    rows: list[dict[str, Any]] = []
+    chosen: set[int] = set()
+    for person, key in entries:
+        if key in seen or person in chosen or not _may_enter(definition, latest.get(person), now):
+            continue
+        chosen.add(person)
+        rows.append(
+            {
+                "flow_id": flow.id,
+                "person_id": person,
+                "entry_key": key,
+                "status": "active",
+                "step_id": definition.start,
+                "due_at": now,
+                "visits": 0,
+                "entered_at": now,
+            }
+        )
+    if not rows:
+        return 0
     try:
         with session.begin_nested():
-            session.add(run)
-    except IntegrityError:  # another worker entered the same key first
-        return Entered(None, "entry already handled")
-    return Entered(run.id, "entered")
+            session.execute(insert(FlowRun), rows)
+    except IntegrityError:  # another worker entered some of these keys first: one by one
+        return sum(_enter_one(session, row) for row in rows)
+    return len(rows)
+
+
+def _enter_one(session: Session, row: dict[str, Any]) -> int:
+    try:
+        with session.begin_nested():
+            session.add(FlowRun(**row))
+    except IntegrityError:
+        return 0
+    return 1
+
+
+def _may_enter(
+    definition: FlowDefinition, latest: tuple[str, datetime] | None, now: datetime
+) -> bool:
+    if latest is None:
+        return True
+    status, entered_at = latest
+    if definition.reentry == "never" or status == "active":
+        return False
+    if definition.reentry == "after_days":
+        return entered_at <= now - timedelta(days=definition.reentry_days)
+    return True
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def run_due(
@@ -122,9 +179,14 @@ def run_due(
             query = query.with_for_update(skip_locked=True, of=FlowRun)
         runs = list(session.scalars(query))
         flows = _flows(session, {run.flow_id for run in runs})
+        # The people of the batch in one query: steps that touch them find them loaded.
+        for chunk in _chunks(sorted({run.person_id for run in runs}), 5000):
+            session.scalars(select(Person).where(Person.id.in_(chunk))).all()
         for run in runs:
             flow, definition = flows[run.flow_id]
             try:
+                # The run's savepoint flushes its visit rows: a visit another worker already
+                # recorded fails the unique key here, and only this run's work is undone.
                 with session.begin_nested():
                     executed += advance(session, store, flow, definition, run, now=at)
             except TwofoldError as error:  # a step the data refuses: the run stops, visibly
@@ -160,11 +222,14 @@ def advance(
         run.visits += 1
         session.add(
             FlowStepVisit(
-                run_id=run.id, flow_id=run.flow_id, step_id=step.id, visit=run.visits,
-                outcome=outcome[:200], executed_at=now,
+                run_id=run.id,
+                flow_id=run.flow_id,
+                step_id=step.id,
+                visit=run.visits,
+                outcome=outcome[:200],
+                executed_at=now,
             )
-        )  # fmt: skip
-        session.flush()  # the unique visit row: a second execution fails here, before commit
+        )
         executed += 1
         run.wait_deadline = None
         if outcome == "holdout":
@@ -241,10 +306,14 @@ def _act(session: Session, flow: Flow, step: Step, run: FlowRun, now: datetime) 
             channel=CHANNELS[step.type],
             purpose=Purpose(step.settings["purpose"]),
             template_id=step.settings["template_id"],
-            variables={"flow": flow.name, "flow_id": flow.id, "step": step.id,
-                       "variant": run.variant},
+            variables={
+                "flow": flow.name,
+                "flow_id": flow.id,
+                "step": step.id,
+                "variant": run.variant,
+            },
             idempotency_key=key,
-        )  # fmt: skip
+        )
         return f"queued message {message.id}" if new else f"message {message.id} already queued"
     person = session.get(Person, run.person_id)
     if person is None:
@@ -289,9 +358,13 @@ def _exited(store: EventStore, definition: FlowDefinition, run: FlowRun, now: da
             "SELECT 1 FROM events WHERE person_id = ? AND type = 'track' "
             "AND name IN (SELECT unnest(?::VARCHAR[])) AND timestamp >= ? AND timestamp <= ? "
             "LIMIT 1",
-            [run.person_id, list(definition.exit_events), naive_utc(as_utc(run.entered_at)),
-             naive_utc(now)],
-        ).fetchone()  # fmt: skip
+            [
+                run.person_id,
+                list(definition.exit_events),
+                naive_utc(as_utc(run.entered_at)),
+                naive_utc(now),
+            ],
+        ).fetchone()
     return row is not None
 
 

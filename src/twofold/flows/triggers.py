@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from twofold.events.store import EventStore
 from twofold.flows.definition import FlowDefinition
-from twofold.flows.engine import definition_of, enter
+from twofold.flows.engine import definition_of, enter_many
 from twofold.segments.compiler import PAGE_EVENTS, event_filters_sql
 from twofold.store.database import Database
 from twofold.store.models import Flow
@@ -43,11 +43,7 @@ def collect_entries(database: Database, store: EventStore, *, now: datetime) -> 
             current = session.get(Flow, flow.id)
             if current is None or current.status != "active":
                 continue
-            for person_id, key in rows:
-                result = enter(
-                    session, current, definition, person_id=person_id, entry_key=key, now=now
-                )
-                entered += result.run_id is not None
+            entered += enter_many(session, current, definition, rows, now=now)
             if trigger.type == "event":
                 current.event_watermark = max(current.event_watermark, head)
             else:
