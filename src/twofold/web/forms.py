@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
@@ -190,3 +191,19 @@ def _check_ids(name: str, value: Any) -> None:
     for item in value if isinstance(value, list) else [value]:
         if isinstance(item, str) and item.isdigit() and parse_id(item) is None:
             raise ValidationFailed.on(name, f"{item} is not a valid id")
+
+
+def json_field(form: FormData, name: str, *, missing: str) -> Any:
+    """A form field holding a JSON document (a segment's rule, a flow's definition)."""
+    text = form_text(form, name).strip()
+    if not text:
+        raise ValidationFailed.on(name, missing)
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError as error:
+        raise ValidationFailed.on(name, f"not valid JSON: {error}") from None
+
+
+def pretty_json(document: Any) -> str:
+    """A JSON document indented for a textarea or a <pre>."""
+    return orjson.dumps(document, option=orjson.OPT_INDENT_2).decode()

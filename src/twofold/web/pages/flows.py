@@ -6,20 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 
-from twofold.core.errors import ValidationFailed
 from twofold.flows import actions
 from twofold.flows.actions import FlowCreate, FlowUpdate
 from twofold.flows.engine import step_counts
 from twofold.store.models import Flow, FlowRun
 from twofold.web.dependencies import DbSession, SubmittedForm, WebFormUser, WebUser, form_text
-from twofold.web.forms import FormProblems, FormView, submitted
+from twofold.web.forms import FormProblems, FormView, json_field, pretty_json, submitted
 from twofold.web.pages.shared import RecordId, see_other
 from twofold.web.pages.sources import ingestion_of
 from twofold.web.templating import render
@@ -57,7 +54,7 @@ def flows_page(request: Request, session: DbSession, user: WebUser) -> Response:
 @router.get("/flows/new", include_in_schema=False)
 def new_flow_page(request: Request, user: WebUser) -> Response:
     del user
-    form = FormView(values={"definition": _pretty(EXAMPLE)})
+    form = FormView(values={"definition": pretty_json(EXAMPLE)})
     return render(request, "flows/edit.html", {"flow": None, "form": form})
 
 
@@ -71,7 +68,7 @@ def create_flow_from_form(
         data = FlowCreate(
             name=form_text(form, "name"),
             description=form_text(form, "description"),
-            definition=_definition_of(form),
+            definition=json_field(form, "definition", missing="write the flow's definition (JSON)"),
         )
         created = actions.create_flow(session, actor=user, data=data)
     if created is None:
@@ -95,7 +92,7 @@ def edit_flow_page(
     values = {
         "name": flow.name,
         "description": flow.description,
-        "definition": _pretty(flow.definition),
+        "definition": pretty_json(flow.definition),
     }
     return render(request, "flows/edit.html", {"flow": flow, "form": FormView(values=values)})
 
@@ -114,7 +111,7 @@ def update_flow_from_form(
         data = FlowUpdate(
             name=form_text(form, "name"),
             description=form_text(form, "description"),
-            definition=_definition_of(form),
+            definition=json_field(form, "definition", missing="write the flow's definition (JSON)"),
         )
         actions.update_flow(session, actor=user, flow=flow, data=data, expected_version=None)
     if problems:
@@ -176,24 +173,10 @@ def _flow_page(
         "steps": steps,
         "runs": runs,
         "problem": problem,
-        "definition": _pretty(flow.definition),
+        "definition": pretty_json(flow.definition),
     }
     return render(request, "flows/page.html", context, status_code=status_code)
 
 
 def _active_runs(session: Session, flow_id: int) -> int:
     return sum(entry["waiting"] for entry in step_counts(session, flow_id).values())
-
-
-def _definition_of(form: FormData) -> Any:
-    text = form_text(form, "definition").strip()
-    if not text:
-        raise ValidationFailed.on("definition", "write the flow's definition (JSON)")
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError as error:
-        raise ValidationFailed.on("definition", f"not valid JSON: {error}") from None
-
-
-def _pretty(document: Any) -> str:
-    return orjson.dumps(document, option=orjson.OPT_INDENT_2).decode()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.orm import Session
@@ -27,7 +26,7 @@ from twofold.segments.queries import AudienceFormat
 from twofold.segments.rules import Target
 from twofold.store.models import Segment, User
 from twofold.web.dependencies import DbSession, SubmittedForm, WebFormUser, WebUser, form_text
-from twofold.web.forms import FormProblems, FormView, submitted
+from twofold.web.forms import FormProblems, FormView, json_field, pretty_json, submitted
 from twofold.web.pages.shared import RecordId, see_other
 from twofold.web.pages.sources import ingestion_of
 from twofold.web.templating import render
@@ -58,7 +57,7 @@ def new_segment_page(
     request: Request, user: WebUser, target: str = Query("persons", pattern="^(persons|accounts)$")
 ) -> Response:
     del user
-    values = {"target": target, "rule": _pretty(EMPTY_RULES[target])}
+    values = {"target": target, "rule": pretty_json(EMPTY_RULES[target])}
     return render(
         request,
         "segments/edit.html",
@@ -77,7 +76,7 @@ def create_segment_from_form(
             name=form_text(form, "name"),
             description=form_text(form, "description"),
             target=_target_of(form),
-            rule=_rule_of(form),
+            rule=json_field(form, "rule", missing="write a rule (JSON), or build one above"),
         )
         created = actions.create_segment(session, actor=user, data=data)
     if created is None:
@@ -110,7 +109,7 @@ def edit_segment_page(
         "name": segment.name,
         "description": segment.description,
         "target": segment.target,
-        "rule": _pretty(segment.rule),
+        "rule": pretty_json(segment.rule),
     }
     context = {"segment": segment, "form": FormView(values=values), "targets": TARGETS}
     return render(request, "segments/edit.html", context)
@@ -130,7 +129,7 @@ def update_segment_from_form(
         data = SegmentUpdate(
             name=form_text(form, "name"),
             description=form_text(form, "description"),
-            rule=_rule_of(form),
+            rule=json_field(form, "rule", missing="write a rule (JSON), or build one above"),
         )
         actions.update_segment(session, actor=user, segment=segment, data=data)
     if problems:
@@ -221,7 +220,7 @@ def _segment_page(
         "after": after,
         "history": history,
         "latest": latest,
-        "rule_json": _pretty(segment.rule),
+        "rule_json": pretty_json(segment.rule),
         "problem": problem,
     }
     return render(request, "segments/page.html", context, status_code=status_code)
@@ -242,17 +241,3 @@ def _target(segment: Segment) -> Target:
 
 def _target_of(form: FormData) -> Target:
     return "accounts" if form_text(form, "target") == "accounts" else "persons"
-
-
-def _rule_of(form: FormData) -> Any:
-    text = form_text(form, "rule").strip()
-    if not text:
-        raise ValidationFailed.on("rule", "write a rule (JSON), or build one above")
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError as error:
-        raise ValidationFailed.on("rule", f"the rule is not valid JSON: {error}") from None
-
-
-def _pretty(rule: Any) -> str:
-    return orjson.dumps(rule, option=orjson.OPT_INDENT_2).decode()
