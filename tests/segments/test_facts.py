@@ -155,7 +155,10 @@ def test_changes_deletions_and_merges_are_followed(
         delete_person(session, actor=admin, person=person)
         account = create_account(session, actor=admin, data=AccountCreate(name="Gone"))
         gone_id = account.id
-    sync_facts(store, database)
+    changes = sync_facts(store, database)
+    # A person who left and an account that appeared change every segment's universe.
+    assert cem_id in changes.arrived_persons
+    assert changes.arrived_accounts == {gone_id}
     with database.transaction() as session:
         account = session.get(type(account), gone_id)
         assert account is not None

@@ -91,7 +91,9 @@ def compile_rule(
         sql.add("WITH scope AS (SELECT DISTINCT unnest(?::BIGINT[]) AS id)\n", list(scope))
     restriction = "SELECT id FROM scope" if scope is not None else None
     body = compiler.node(node, scope=restriction, kind=target)
-    sql.add("SELECT DISTINCT id FROM (\n").extend(body).add("\n) AS members")
+    # Only existing persons (accounts) are members: events of a deleted person do not count.
+    sql.add("SELECT DISTINCT id FROM (\n").extend(body).add("\n) AS members WHERE id IN (")
+    sql.extend(compiler.universe(target, restriction)).add(")")
     return Query(sql.text, sql.parameters)
 
 

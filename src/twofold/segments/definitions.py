@@ -19,9 +19,13 @@ from sqlalchemy.orm import Session
 from twofold.core.errors import TwofoldError
 from twofold.segments.compiler import PAGE_EVENTS, STAT_COLUMNS
 from twofold.segments.rules import (
+    AccountField,
+    AccountRule,
+    DealExists,
     Event,
     Node,
     Order,
+    People,
     Prediction,
     SegmentRef,
     Target,
@@ -44,6 +48,8 @@ class Reads:
     predictions: bool
     segments: frozenset[int]
     time_relative: bool
+    # Record fields: traits, the person's accounts, account fields, deals, people of accounts.
+    records: bool = True
 
 
 @dataclass(frozen=True)
@@ -61,8 +67,13 @@ class Definition:
 
 def reads_of(node: Node) -> Reads:
     names: set[str] = set()
-    orders = stats = predictions = time_relative = False
+    orders = stats = predictions = time_relative = records = False
     for child in walk(node):
+        records = (
+            records
+            or isinstance(child, AccountRule | AccountField | DealExists | People)
+            or (isinstance(child, Trait) and child.name not in STAT_COLUMNS)
+        )
         if isinstance(child, Event):
             names.add(child.name)  # track events of that name
             if child.name in PAGE_EVENTS:
@@ -82,6 +93,7 @@ def reads_of(node: Node) -> Reads:
         predictions=predictions,
         segments=frozenset(c.segment_id for c in walk(node) if isinstance(c, SegmentRef)),
         time_relative=time_relative,
+        records=records,
     )
 
 

@@ -157,18 +157,33 @@ class SegmentEngine:
         return self.after_loads([load_id], now)
 
     def after_facts(self, changes: FactChanges, now: datetime | None = None) -> list[Evaluation]:
+        """Changed records in the segments that read record fields (and those built on them);
+        people or accounts that appeared or left in every segment (``not`` rules see them)."""
         persons = set(changes.persons)
         if changes.accounts:
             with self.store.reader() as reader:
                 persons.update(_related(reader, "person_id", "account_id", changes.accounts))
-        accounts = set(changes.accounts)
-        return self._scoped(
-            self.definitions(),
-            persons=sorted(persons),
-            accounts=sorted(accounts),
-            now=now,
-            cause="record",
-        )
+        definitions = self.definitions()
+        reading = {d.id for d in definitions if d.reads.records}
+        reading |= dependents(definitions, reading)
+        results = []
+        if changes.arrived_persons or changes.arrived_accounts:
+            results += self._scoped(
+                definitions,
+                persons=sorted(changes.arrived_persons),
+                accounts=sorted(changes.arrived_accounts),
+                now=now,
+                cause="record",
+            )
+        if reading:
+            results += self._scoped(
+                [d for d in definitions if d.id in reading],
+                persons=sorted(persons),
+                accounts=sorted(changes.accounts),
+                now=now,
+                cause="record",
+            )
+        return results
 
     def _scoped(
         self,

@@ -68,6 +68,9 @@ class FactChanges:
 
     persons: set[int] = field(default_factory=set)
     accounts: set[int] = field(default_factory=set)
+    # Persons and accounts that appeared or disappeared (a universe change: every segment).
+    arrived_persons: set[int] = field(default_factory=set)
+    arrived_accounts: set[int] = field(default_factory=set)
     full: bool = False
 
     def __bool__(self) -> bool:
@@ -122,6 +125,8 @@ def sync_facts(store: EventStore, database: Database) -> FactChanges:
     return FactChanges(
         persons=pending.persons | rows.deal_persons,
         accounts=pending.accounts | accounts_of_deals,
+        arrived_persons=rows.arrived_persons,
+        arrived_accounts=rows.arrived_accounts,
     )
 
 
@@ -160,6 +165,8 @@ class _Rows:
     accounts: list[tuple[Any, ...]]
     deals: list[tuple[Any, ...]]
     memberships: list[tuple[Any, ...]]
+    arrived_persons: set[int] = field(default_factory=set)
+    arrived_accounts: set[int] = field(default_factory=set)
 
     @property
     def deal_accounts(self) -> set[int]:
@@ -198,6 +205,11 @@ class _Rows:
             for row in rows:
                 read.setdefault(int(row[0]), set()).add(repr(row))
             changed[table] = {i for i in ids if held.get(i) != read.get(i)}
+            appeared_or_gone = {i for i in ids if (i in held) != (i in read)}
+            if table == "person_facts":
+                self.arrived_persons |= appeared_or_gone
+            elif table == "account_facts":
+                self.arrived_accounts |= appeared_or_gone
         pending.persons.intersection_update(changed["person_facts"] | changed["person_accounts"])
         pending.accounts.intersection_update(changed["account_facts"])
         pending.deals.intersection_update(changed["deal_facts"])

@@ -8,5 +8,5 @@ UNION
 (SELECT person_id AS id FROM person_facts
 EXCEPT
 (SELECT person_id AS id FROM person_event_counts WHERE type = 'track' AND name = ? AND first_at <= ? GROUP BY person_id HAVING NOT (sum(events) < ?)))
-) AS members
+) AS members WHERE id IN (SELECT person_id AS id FROM person_facts)
 -- parameters: ["2026-03-17 12:00:00", "2026-06-15 12:00:00", "shoes", 100.0, "2026-01-01 00:00:00", "2026-04-01 00:00:00", "2026-06-15 12:00:00", "2026-01-01", "Signed Up", "2026-06-15 12:00:00", 1.0]

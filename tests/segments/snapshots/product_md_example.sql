@@ -20,5 +20,5 @@ INTERSECT
 (SELECT person_id AS id FROM person_accounts WHERE NOT has_left AND account_id IN ((SELECT account_id AS id FROM account_facts WHERE (CAST(industry AS VARCHAR) = ?))
 INTERSECT
 (SELECT account_id AS id FROM deal_facts WHERE account_id IS NOT NULL AND (CAST(stage_kind AS VARCHAR) = ?))))
-) AS members
+) AS members WHERE id IN (SELECT person_id AS id FROM person_facts)
 -- parameters: ["Product Viewed", "2026-06-08 12:00:00", "2026-06-15 12:00:00", "$.category", "shoes", 3.0, "Order Completed", "2026-05-16 12:00:00", "2026-06-15 12:00:00", "Order Completed", "2025-06-15 12:00:00", "2026-06-15 12:00:00", 500.0, "Order Completed", "2026-06-15 12:00:00", 180.0, "$.country", "$.country", "$.country", "$.country", ["NL", "BE"], 0.7, 42, "@example.com", "Software", "open"]
