@@ -350,6 +350,9 @@
         { name: "Actual", type: "bar", itemStyle: { color: "#1f7a4d" }, data: data.actual.map(Number) }
       ]
     });
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+
   // ---------- Economics charts (Apache ECharts: bars and heatmaps, data built server-side) ----------
   function drawEconChart(container) {
     var source = document.getElementById(container.dataset.econChart);
