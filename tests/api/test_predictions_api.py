@@ -96,11 +96,22 @@ def test_a_refresh_writes_predictions_shown_on_profiles_and_in_segments(
     }
     with ingestion.store.reader() as reader:
         row = reader.execute(
-            "SELECT count(*) FROM person_predictions WHERE churn_risk >= 0.7"
+            "SELECT count(*) FILTER (WHERE churn_risk >= 0.7), count(*) FROM person_predictions"
+        ).fetchone()
+        existing = reader.execute(
+            "SELECT count(*) FILTER (WHERE p.churn_risk >= 0.7) FROM person_predictions p "
+            "JOIN person_facts f ON f.person_id = p.person_id"
         ).fetchone()
     assert row is not None
+    assert existing is not None
     assert row[0] > 0
-    assert api.get(f"/segments/{churners['id']}").json()["member_count"] == row[0]
+    # Members are existing people: of the 400 simulated customers only Ann is a person.
+    assert api.get(f"/segments/{churners['id']}").json()["member_count"] == existing[0]
+    scored = api.created(
+        "/segments",
+        {"name": "Scored", "rule": {"prediction": "churn_risk", "op": "gte", "value": 0}},
+    )
+    assert scored["member_count"] == 1
 
 
 def test_bad_options_and_roles_are_refused_and_nothing_is_written(

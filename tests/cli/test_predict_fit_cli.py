@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 from cli_support import run_cli
+from sqlalchemy import insert
 
 from crm_orders_support import add_order, days_ago, write_simulated
 from twofold.events.store import EventStore, event_store_path
-from twofold.store.models import User
+from twofold.store.database import Database
+from twofold.store.models import Person, User
 
 
 @pytest.fixture
@@ -32,11 +34,14 @@ def fits(home: Path) -> int:
 
 
 def test_fit_writes_predictions_and_updates_prediction_segments(
-    home: Path, database_url: str
+    home: Path, database_url: str, database: Database
 ) -> None:
     store = EventStore(event_store_path(home))
     write_simulated(store)
     store.close()
+    # The simulated customers 1-400 are people of the CRM (segments hold only existing people).
+    with database.transaction() as session:
+        session.execute(insert(Person), [{"id": i, "first_name": f"C{i}"} for i in range(1, 401)])
     rule = json.dumps({"prediction": "churn_risk", "op": "gte", "value": 0.7})
     created = run_cli(home, database_url, "segments", "create", "Risky", "--rule", rule)
     assert created.returncode == 0, created.stderr

@@ -22,6 +22,7 @@ from twofold.flows.triggers import collect_entries
 from twofold.persons.actions import create_person
 from twofold.persons.schemas import PersonCreate
 from twofold.profiles.refresh import refresh_after_load
+from twofold.segments.facts import sync_facts
 from twofold.store.database import Database
 from twofold.store.models import (
     Flow,
@@ -102,6 +103,7 @@ class Shop:
             return flow.id
 
     def tick(self, at: datetime) -> tuple[int, int]:
+        sync_facts(self.store, self.database)  # as the loader does: conditions read the facts
         entered = collect_entries(self.database, self.store, now=at)
         return entered, run_due(self.database, self.store, now=at)
 

@@ -63,7 +63,7 @@ class SegmentEngine:
         with self.lock:
             changes = sync_facts(self.store, self.database)
             if changes.full:
-                self.refresh(now, cause="records")
+                self.refresh(now, cause="records", sync_first=False)
             elif changes:
                 self.after_facts(changes, now)
             return changes
@@ -74,8 +74,12 @@ class SegmentEngine:
         *,
         cause: str = "schedule",
         only: set[int] | None = None,
+        sync_first: bool = True,
     ) -> list[Evaluation]:
-        """Every segment (or ``only`` those and their dependents) in full, in order."""
+        """Every segment (or ``only`` those and their dependents) in full, in order, after
+        the fact mirror has caught up (members are evaluated against current records)."""
+        if sync_first:
+            self.sync(now)
         at = naive_utc(now or utcnow())
         definitions = self.definitions()
         chosen = None if only is None else only | dependents(definitions, only)
