@@ -8,9 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
-from twofold.api.dependencies import ApiUser
+from twofold.api.dependencies import ApiUser, get_ingestion
 from twofold.events.queries import EventFilters, count_events, list_events
-from twofold.ingest.runtime import Ingestion
 from twofold.store.listing import DEFAULT_LIMIT, MAX_LIMIT
 
 router = APIRouter(prefix="/events", tags=["events"])
@@ -56,11 +55,6 @@ class EventCount(BaseModel):
     count: int
 
 
-def _ingestion(request: Request) -> Ingestion:
-    ingestion: Ingestion = request.app.state.ingestion
-    return ingestion
-
-
 def event_filters(
     person_id: Annotated[int | None, Query(ge=1)] = None,
     name: Annotated[str | None, Query(max_length=200)] = None,
@@ -84,11 +78,13 @@ def get_events(
     cursor: Annotated[str | None, Query()] = None,
 ) -> dict[str, Any]:
     """Events, newest first, filtered by person, name, time range and source."""
-    items, next_cursor = list_events(_ingestion(request).store, filters, limit=limit, cursor=cursor)
+    items, next_cursor = list_events(
+        get_ingestion(request).store, filters, limit=limit, cursor=cursor
+    )
     return {"items": items, "next_cursor": next_cursor}
 
 
 @router.get("/count", response_model=EventCount)
 def get_event_count(request: Request, _user: ApiUser, filters: Filters) -> dict[str, int]:
     """``{"count": N}`` for the same filters as the list."""
-    return {"count": count_events(_ingestion(request).store, filters)}
+    return {"count": count_events(get_ingestion(request).store, filters)}

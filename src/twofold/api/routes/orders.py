@@ -8,8 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel
 
-from twofold.api.dependencies import ApiUser
-from twofold.ingest.runtime import Ingestion
+from twofold.api.dependencies import ApiUser, get_ingestion
 from twofold.orders.queries import OrderFilters, get_order, list_orders
 from twofold.store.listing import DEFAULT_LIMIT, MAX_LIMIT
 
@@ -64,11 +63,6 @@ class OrderPage(BaseModel):
     next_cursor: str | None
 
 
-def _ingestion(request: Request) -> Ingestion:
-    ingestion: Ingestion = request.app.state.ingestion
-    return ingestion
-
-
 @router.get("", response_model=OrderPage)
 def get_orders(
     request: Request,
@@ -83,7 +77,9 @@ def get_orders(
 ) -> dict[str, Any]:
     """Orders, newest placed first, filtered by person, source, status and time placed."""
     filters = OrderFilters(person_id, source_id, status, since, until)
-    items, next_cursor = list_orders(_ingestion(request).store, filters, limit=limit, cursor=cursor)
+    items, next_cursor = list_orders(
+        get_ingestion(request).store, filters, limit=limit, cursor=cursor
+    )
     return {"items": items, "next_cursor": next_cursor}
 
 
@@ -95,4 +91,4 @@ def get_one_order(
     order_id: Annotated[str, Path(min_length=1, max_length=200)],
 ) -> dict[str, Any]:
     """One order, named by its source and the order id the source gave it, with its lines."""
-    return get_order(_ingestion(request).store, source_id=source_id, order_id=order_id)
+    return get_order(get_ingestion(request).store, source_id=source_id, order_id=order_id)

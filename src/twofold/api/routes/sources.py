@@ -8,13 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, status
 from pydantic import BaseModel, Field
 
-from twofold.api.dependencies import ApiUser, AppSettings, DbSession
+from twofold.api.dependencies import ApiUser, AppSettings, DbSession, get_ingestion
 from twofold.api.schemas.common import ListOut, OutModel
 from twofold.auth.permissions import ensure_admin
 from twofold.core.inputs import InputModel
 from twofold.events.traffic import SourceTraffic, traffic_by_source
 from twofold.ingest import sources
-from twofold.ingest.runtime import Ingestion
 from twofold.shopify import secrets as webhook_secrets
 from twofold.shopify.secrets import SecretInfo
 from twofold.store.models import Source, SourceKey
@@ -74,11 +73,6 @@ class SourceCreate(InputModel):
     kind: str = Field(default="segment", pattern="^(segment|shopify|import)$")
 
 
-def _ingestion(request: Request) -> Ingestion:
-    ingestion: Ingestion = request.app.state.ingestion
-    return ingestion
-
-
 def _source_out(
     source: Source, keys: list[SourceKey], traffic: SourceTraffic | None
 ) -> dict[str, object]:
@@ -97,7 +91,7 @@ def _source_out(
 def list_sources(request: Request, session: DbSession, user: ApiUser) -> dict[str, object]:
     """Every source (admins only: the list shows key hints and traffic)."""
     ensure_admin(user)
-    traffic = traffic_by_source(_ingestion(request).store)
+    traffic = traffic_by_source(get_ingestion(request).store)
     items = [
         _source_out(source, sources.keys_of(session, source.id), traffic.get(source.id))
         for source in sources.list_sources(session)
@@ -132,7 +126,7 @@ def revoke_write_key(
     sources.get_source(session, source_id)
     key = sources.revoke_write_key(session, actor=user, key_id=key_id, source_id=source_id)
     session.flush()
-    _ingestion(request).write_keys.forget()
+    get_ingestion(request).write_keys.forget()
     return key
 
 
@@ -163,7 +157,7 @@ def set_webhook_secret(
     """Store (or replace) the webhook secret of a ``shopify`` source (admins only)."""
     return webhook_secrets.set_webhook_secret(
         session,
-        _ingestion(request).store,
+        get_ingestion(request).store,
         actor=user,
         source_id=source_id,
         secret=payload.secret,
@@ -175,14 +169,14 @@ def set_webhook_secret(
 def read_webhook_secret(source_id: int, request: Request, user: ApiUser) -> SecretInfo:
     """When the source's webhook secret was set, and its last characters (admins only)."""
     ensure_admin(user)
-    return webhook_secrets.secret_info(_ingestion(request).store, source_id)
+    return webhook_secrets.secret_info(get_ingestion(request).store, source_id)
 
 
 @router.delete("/{source_id}/webhook-secret", status_code=status.HTTP_204_NO_CONTENT)
 def remove_webhook_secret(source_id: int, request: Request, user: ApiUser) -> None:
     """Forget the secret; the source's webhooks are refused from now on (admins only)."""
     webhook_secrets.remove_webhook_secret(
-        _ingestion(request).store, actor=user, source_id=source_id
+        get_ingestion(request).store, actor=user, source_id=source_id
     )
 
 
@@ -198,4 +192,4 @@ def recent_rejections(
     memory since the server started, at most 200 across all sources)."""
     ensure_admin(user)
     sources.get_source(session, source_id)
-    return _ingestion(request).rejections.latest(source_id=source_id, limit=limit)
+    return get_ingestion(request).rejections.latest(source_id=source_id, limit=limit)
