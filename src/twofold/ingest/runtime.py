@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Collection
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import duckdb
 import orjson
@@ -36,12 +36,14 @@ from twofold.ingest.messages import MessageRejected
 from twofold.ingest.sources import create_source, find_source, source_for_write_key
 from twofold.persons.erasure import settle_pending_erasures
 from twofold.persons.stores import PersonStores
-from twofold.predictions.crm_fit import PredictionOptions
-from twofold.predictions.refresh import RefreshReport, fit_age_seconds, refresh_predictions
 from twofold.profiles.refresh import refresh_after_load, underived_loads
 from twofold.segments.engine import SegmentEngine
 from twofold.shopify.redaction import carry_out_redactions
 from twofold.store.database import Database
+
+if TYPE_CHECKING:  # the model fitting (scipy) is imported on the first fit, not by every command
+    from twofold.predictions.crm_fit import PredictionOptions
+    from twofold.predictions.refresh import RefreshReport
 
 log = logging.getLogger(__name__)
 
@@ -414,6 +416,8 @@ class Ingestion:
         """Refit the models on the orders, rewrite every person's predictions, then
         re-evaluate the segments that read predictions (raises, writing nothing, when the
         models cannot be fitted)."""
+        from twofold.predictions.refresh import refresh_predictions  # noqa: PLC0415 - see above
+
         with self._predictions_lock:
             report = refresh_predictions(
                 self.store, self.database, base_currency=self.base_currency, options=options,
@@ -432,6 +436,8 @@ class Ingestion:
             return
         now = time.monotonic()
         if self._predictions_tried_at is None:
+            from twofold.predictions.refresh import fit_age_seconds  # noqa: PLC0415 - see above
+
             age = fit_age_seconds(self.store)
             self._predictions_tried_at = now - (interval if age is None else min(age, interval))
         if now - self._predictions_tried_at < interval:
