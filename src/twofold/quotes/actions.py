@@ -19,6 +19,7 @@ from twofold.auth.permissions import ensure_can_edit
 from twofold.core.enums import QuoteStatus, RecordType
 from twofold.core.errors import Conflict, NotFound, ValidationFailed
 from twofold.core.money import format_amount
+from twofold.core.settings import Settings
 from twofold.core.time import utcnow
 from twofold.deals.actions import get_deal
 from twofold.products.queries import bundle_components, products_by_id
@@ -56,6 +57,15 @@ class QuotePolicy:
     approval_threshold_percent: Decimal
     validity_days: int
     today: date
+
+    @classmethod
+    def of(cls, settings: Settings, *, today: date) -> QuotePolicy:
+        """The policy the settings give, on ``today``."""
+        return cls(
+            approval_threshold_percent=settings.quote_approval_discount_percent,
+            validity_days=settings.quote_validity_days,
+            today=today,
+        )
 
 
 def quote_records(quote: Quote) -> list[RecordRef]:

@@ -12,7 +12,6 @@ from twofold.api.routes.support import Paging, set_etag
 from twofold.api.schemas.common import ListOut, TimelineEntryOut
 from twofold.api.schemas.quotes import LineItemOut, QuoteOut
 from twofold.core.enums import QuoteStatus, RecordType
-from twofold.core.settings import Settings
 from twofold.core.time import utcnow
 from twofold.deals.actions import get_deal
 from twofold.products.queries import products_by_id
@@ -42,16 +41,7 @@ router = APIRouter(tags=["quotes"])
 
 def quote_policy(settings: AppSettings) -> actions.QuotePolicy:
     """The approval threshold and validity the settings give, with today's date."""
-    return policy_from(settings)
-
-
-def policy_from(settings: Settings) -> actions.QuotePolicy:
-    """A quote policy from the settings (the web pages use it too)."""
-    return actions.QuotePolicy(
-        approval_threshold_percent=settings.quote_approval_discount_percent,
-        validity_days=settings.quote_validity_days,
-        today=utcnow().date(),
-    )
+    return actions.QuotePolicy.of(settings, today=utcnow().date())
 
 
 Policy = Annotated[actions.QuotePolicy, Depends(quote_policy)]
