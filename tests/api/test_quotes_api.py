@@ -9,8 +9,11 @@ from typing import Any
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import update
 
 from support import ApiClient, count_rows
+from twofold.quotes.actions import expire_quotes
+from twofold.store.models import Quote
 
 
 @pytest.fixture
@@ -239,3 +242,25 @@ def test_bad_quotes_are_refused(api: ApiClient, world: dict[str, Any]) -> None:
     assert second["number"].endswith("-2")
     listed = rep.get("/quotes", params={"deal_id": deal_id, "status": "sent"}).json()["items"]
     assert [item["id"] for item in listed] == [quote["id"]]
+
+
+def test_sent_quotes_past_their_validity_expire(api: ApiClient, world: dict[str, Any]) -> None:
+    rep: ApiClient = world["rep"]
+    deal_id = world["deal"]["id"]
+    rep.created(f"/deals/{deal_id}/line-items", {"product_id": world["seat"]["id"]})
+    quote = rep.created("/quotes", {"deal_id": deal_id})
+    assert rep.post(f"/quotes/{quote['id']}/send").json()["status"] == "sent"
+    today = date.today()
+    with api.database.transaction() as session:
+        session.execute(
+            update(Quote)
+            .where(Quote.id == quote["id"])
+            .values(valid_until=today - timedelta(days=1))
+        )
+    late = rep.post(f"/quotes/{quote['id']}/accept")
+    assert late.status_code == 409
+    assert "expired" in late.json()["error"]["message"]
+    with api.database.transaction() as session:
+        assert expire_quotes(session, today=today) == 1
+        assert expire_quotes(session, today=today) == 0
+    assert rep.get(f"/quotes/{quote['id']}").json()["status"] == "expired"

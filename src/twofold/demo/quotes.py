@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from twofold.core.enums import QuoteStatus, Role, StageKind
@@ -22,7 +22,7 @@ from twofold.quotes import actions
 from twofold.quotes.line_items import add_line_item
 from twofold.quotes.schemas import LineItemIn, QuoteCreate
 from twofold.store.database import Database
-from twofold.store.models import Deal, Product, Stage, User
+from twofold.store.models import Deal, Product, Stage, TimelineEntry, User
 
 # sku, name, category, unit, list price in USD
 CATALOGUE = (
@@ -44,6 +44,7 @@ class QuotePlan:
     products: int
     price_books: int
     quotes: int
+    timeline_entries: int
 
 
 def add_quotes(database: Database, world: World) -> QuotePlan:
@@ -57,7 +58,8 @@ def add_quotes(database: Database, world: World) -> QuotePlan:
             .order_by(User.role, User.id)
         )
         if admin is None:
-            return QuotePlan(products=0, price_books=0, quotes=0)
+            return QuotePlan(products=0, price_books=0, quotes=0, timeline_entries=0)
+        entries_before = session.scalar(select(func.count(TimelineEntry.id))) or 0
         products = _catalogue(session, admin)
         books = _price_books(session, admin, products)
         deals = _deals_to_quote(session)
@@ -90,7 +92,13 @@ def add_quotes(database: Database, world: World) -> QuotePlan:
             elif quote.approval_required and quote.status == QuoteStatus.DRAFT:
                 actions.request_approval(session, actor=actor, quote=quote)
             made += 1
-        return QuotePlan(products=len(products), price_books=books, quotes=made)
+        entries = session.scalar(select(func.count(TimelineEntry.id))) or 0
+        return QuotePlan(
+            products=len(products),
+            price_books=books,
+            quotes=made,
+            timeline_entries=entries - entries_before,
+        )
 
 
 def _catalogue(session: Session, admin: User) -> dict[str, Product]:
