@@ -45,6 +45,8 @@ from twofold.store.models.messaging import (
 )
 from twofold.store.models.persons import Person
 from twofold.store.models.pipelines import Pipeline, Stage
+from twofold.store.models.products import BundleComponent, PriceBook, PriceBookEntry, Product
+from twofold.store.models.quotes import DealLineItem, Quote, QuoteLine
 from twofold.store.models.segments import Segment
 from twofold.store.models.timeline import TimelineEntry
 from twofold.store.models.users import ApiKey, User, WebSession
@@ -57,6 +59,7 @@ __all__ = [
     "Activity",
     "ApiKey",
     "Base",
+    "BundleComponent",
     "ConfigEntry",
     "ConsentChange",
     "ConsentState",
@@ -66,6 +69,7 @@ __all__ = [
     "CustomFieldDefinition",
     "Deal",
     "DealForecastMonth",
+    "DealLineItem",
     "DealPartner",
     "DealStageVisit",
     "DealStakeholder",
@@ -85,7 +89,12 @@ __all__ = [
     "OutboxMessage",
     "Person",
     "Pipeline",
+    "PriceBook",
+    "PriceBookEntry",
+    "Product",
     "Quota",
+    "Quote",
+    "QuoteLine",
     "Segment",
     "Source",
     "SourceKey",
