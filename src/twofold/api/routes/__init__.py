@@ -31,6 +31,7 @@ from twofold.api.routes import (
     profiles,
     quotas,
     segments,
+    sequences,
     sources,
     webhooks,
 )
@@ -53,6 +54,7 @@ for module in (
     quotas,
     exchange_rates,
     flows,
+    sequences,
     admin,
     sources,
     events,

@@ -46,6 +46,12 @@ from twofold.store.models.messaging import (
 from twofold.store.models.persons import Person
 from twofold.store.models.pipelines import Pipeline, Stage
 from twofold.store.models.segments import Segment
+from twofold.store.models.sequences import (
+    InboundEmail,
+    SalesSequence,
+    SequenceEnrollment,
+    SequenceStepVisit,
+)
 from twofold.store.models.timeline import TimelineEntry
 from twofold.store.models.users import ApiKey, User, WebSession
 
@@ -79,6 +85,7 @@ __all__ = [
     "HealthSnapshot",
     "IdentityConflict",
     "IdentityMapping",
+    "InboundEmail",
     "MarketingSpend",
     "Membership",
     "MessageTemplate",
@@ -86,7 +93,10 @@ __all__ = [
     "Person",
     "Pipeline",
     "Quota",
+    "SalesSequence",
     "Segment",
+    "SequenceEnrollment",
+    "SequenceStepVisit",
     "Source",
     "SourceKey",
     "Stage",
