@@ -31,6 +31,7 @@ from twofold.web.pages import (
     search,
     segment_builder,
     segments,
+    sequences,
     sources,
     timelines,
 )
@@ -67,6 +68,7 @@ AREAS = (
     identity_conflicts,
     segment_builder,
     segments,
+    sequences,
 )
 for area in AREAS:
     web_router.include_router(area.router)
