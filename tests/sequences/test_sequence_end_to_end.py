@@ -81,7 +81,7 @@ def test_reply_and_meeting_stop_sequences_through_real_servers(
     world: tuple[ApiClient, Mailbox], database: Database
 ) -> None:
     api, mailbox = world
-    rep, rep_user = api.as_new_user("rep", email="rita@seller.example")
+    rep, _rep_user = api.as_new_user("rep", email="rita@seller.example")
     people = {
         name: rep.created(
             "/persons",
