@@ -33,6 +33,7 @@ from twofold.demo.forecasts import add_forecast_plan
 from twofold.demo.load_schema import relaxed_for_load
 from twofold.demo.persons import generate_persons
 from twofold.demo.quotes import add_quotes
+from twofold.demo.sequences import add_sequences
 from twofold.demo.sizes import DemoSize
 from twofold.demo.specs import (
     ACCOUNTS,
@@ -74,6 +75,7 @@ class DemoSummary:
     quotas: int = 0
     contracts: int = 0
     contract_lines: int = 0
+    sequence_enrollments: int = 0
     user_emails: list[str] = field(default_factory=list)
     user_password: str = DEMO_PASSWORD
     seconds: float = 0.0
@@ -120,6 +122,7 @@ def build_demo_company(
     plan = add_forecast_plan(database, world, base_currency=base_currency)
     contracts = add_contracts(database, world)
     quotes = add_quotes(database, world)
+    enrolled = add_sequences(database, world)
     links = sum(
         written[spec.name] for spec in (ACTIVITY_ACCOUNTS, ACTIVITY_PERSONS, ACTIVITY_DEALS)
     )
@@ -132,6 +135,7 @@ def build_demo_company(
         timeline_entries=written[TIMELINE.name] + quotes.timeline_entries,
         exchange_rates=plan.exchange_rates,
         quotas=plan.quotas, contracts=contracts.contracts, contract_lines=contracts.lines,
+        sequence_enrollments=enrolled,
         user_emails=list(world.team.emails),
         seconds=time.perf_counter() - started,
     )  # fmt: skip

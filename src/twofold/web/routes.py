@@ -32,6 +32,7 @@ from twofold.web.pages import (
     search,
     segment_builder,
     segments,
+    sequences,
     sources,
     timelines,
 )
@@ -69,6 +70,7 @@ AREAS = (
     identity_conflicts,
     segment_builder,
     segments,
+    sequences,
 )
 for area in AREAS:
     web_router.include_router(area.router)

@@ -33,6 +33,7 @@ from twofold.api.routes import (
     quotas,
     quotes,
     segments,
+    sequences,
     sources,
     webhooks,
 )
@@ -57,6 +58,7 @@ for module in (
     quotas,
     exchange_rates,
     flows,
+    sequences,
     admin,
     sources,
     events,

@@ -48,6 +48,12 @@ from twofold.store.models.pipelines import Pipeline, Stage
 from twofold.store.models.products import BundleComponent, PriceBook, PriceBookEntry, Product
 from twofold.store.models.quotes import DealLineItem, Quote, QuoteLine
 from twofold.store.models.segments import Segment
+from twofold.store.models.sequences import (
+    InboundEmail,
+    SalesSequence,
+    SequenceEnrollment,
+    SequenceStepVisit,
+)
 from twofold.store.models.timeline import TimelineEntry
 from twofold.store.models.users import ApiKey, User, WebSession
 
@@ -83,6 +89,7 @@ __all__ = [
     "HealthSnapshot",
     "IdentityConflict",
     "IdentityMapping",
+    "InboundEmail",
     "MarketingSpend",
     "Membership",
     "MessageTemplate",
@@ -95,7 +102,10 @@ __all__ = [
     "Quota",
     "Quote",
     "QuoteLine",
+    "SalesSequence",
     "Segment",
+    "SequenceEnrollment",
+    "SequenceStepVisit",
     "Source",
     "SourceKey",
     "Stage",
