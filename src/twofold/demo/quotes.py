@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from twofold.core.enums import QuoteStatus, Role, StageKind
@@ -59,7 +59,7 @@ def add_quotes(database: Database, world: World) -> QuotePlan:
         )
         if admin is None:
             return QuotePlan(products=0, price_books=0, quotes=0, timeline_entries=0)
-        entries_before = session.scalar(select(func.count(TimelineEntry.id))) or 0
+        last_entry = session.scalar(select(func.max(TimelineEntry.id))) or 0
         products = _catalogue(session, admin)
         books = _price_books(session, admin, products)
         deals = _deals_to_quote(session)
@@ -92,12 +92,19 @@ def add_quotes(database: Database, world: World) -> QuotePlan:
             elif quote.approval_required and quote.status == QuoteStatus.DRAFT:
                 actions.request_approval(session, actor=actor, quote=quote)
             made += 1
-        entries = session.scalar(select(func.count(TimelineEntry.id))) or 0
+        # The same seed and clock build the same rows: what this phase wrote gets the clock.
+        for deal in deals:
+            deal.updated_at = world.clock.now
+        session.flush()
+        session.execute(
+            update(TimelineEntry).where(TimelineEntry.id > last_entry).values(at=world.clock.now)
+        )
+        entries = session.scalar(select(func.count()).where(TimelineEntry.id > last_entry)) or 0
         return QuotePlan(
             products=len(products),
             price_books=books,
             quotes=made,
-            timeline_entries=entries - entries_before,
+            timeline_entries=entries,
         )
 
 
