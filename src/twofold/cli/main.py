@@ -14,6 +14,7 @@ from twofold.auth.credentials import create_api_key
 from twofold.auth.passwords import hash_password
 from twofold.auth.users import create_user, get_user_by_email
 from twofold.cli.contracts import accounts_app, contracts_app
+from twofold.cli.flows import flows_app
 from twofold.cli.imports import events_app, import_app
 from twofold.cli.persons import persons_app
 from twofold.cli.predict import predict_app
@@ -49,6 +50,7 @@ app.add_typer(predict_app, name="predict")
 app.add_typer(contracts_app, name="contracts")
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(duplicates_app, name="duplicates")
+app.add_typer(flows_app, name="flows")
 register_record_imports(import_app)
 console = Console()
 errors = Console(stderr=True)
