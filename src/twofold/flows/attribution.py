@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
 
 import duckdb
@@ -43,6 +43,7 @@ DEFAULT_WINDOW_DAYS: Final = 5.0
 MAX_WINDOW_DAYS: Final = 90.0
 CHUNK: Final = 5000
 HOLDOUT: Final = "holdout"
+CENT: Final = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -60,11 +61,10 @@ class Metrics:
 
     @property
     def revenue_per_recipient(self) -> Decimal | None:
-        return (
-            (self.revenue / self.recipients).quantize(Decimal("0.0001"))
-            if self.recipients
-            else None
-        )
+        """Revenue divided by recipients, to the cent (half up)."""
+        if not self.recipients:
+            return None
+        return (self.revenue / self.recipients).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)

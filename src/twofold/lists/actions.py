@@ -65,6 +65,18 @@ def all_lists(session: Session) -> list[tuple[StaticList, int]]:
     return [(row[0], int(row[1])) for row in rows]
 
 
+def member_count(session: Session, list_id: int) -> int:
+    """How many people are on the list."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(StaticListMember)
+            .where(StaticListMember.list_id == list_id)
+        )
+        or 0
+    )
+
+
 def create_list(session: Session, *, actor: User, data: ListCreate) -> StaticList:
     """A new, empty list (names are unique)."""
     ensure_can_manage_lists(actor)

@@ -16,6 +16,7 @@ from twofold.api.routes import (
     events,
     exchange_rates,
     exports,
+    flow_reports,
     flows,
     forecast,
     identity_conflicts,
@@ -32,6 +33,7 @@ from twofold.api.routes import (
     quotas,
     segments,
     sources,
+    static_lists,
     webhooks,
 )
 
@@ -53,6 +55,8 @@ for module in (
     quotas,
     exchange_rates,
     flows,
+    flow_reports,
+    static_lists,
     admin,
     sources,
     events,
