@@ -134,6 +134,7 @@ def flow_report(
         staged = stage_purchases(
             cursor, base_currency=base_currency, rates=rates, until=naive_utc(now)
         )
+        cursor.fetchall()  # stage_purchases leaves its last count open; register() needs it done
         if touch != "sent":
             touches = _engaged(cursor, touches, OPENED if touch == "opened" else CLICKED)
         attributed = _attributed_orders(cursor, touches, window)
