@@ -32,6 +32,7 @@ from twofold.web.pages import (
     segment_builder,
     segments,
     sources,
+    static_lists,
     timelines,
 )
 
@@ -49,6 +50,7 @@ AREAS = (
     pipeline_analytics,
     economics,
     flows,
+    static_lists,
     accounts,
     account_intelligence,
     account_page,
