@@ -28,6 +28,7 @@ from twofold.core.errors import TwofoldError
 from twofold.core.settings import Settings, load_settings
 from twofold.core.time import utcnow
 from twofold.demo.consumers import consumer_count, write_consumer_events
+from twofold.demo.flows import add_demo_flows
 from twofold.demo.generator import build_demo_company
 from twofold.demo.sizes import DemoSize
 from twofold.ingest.inbox import ImportRequest
@@ -110,6 +111,7 @@ def demo(
         _build_demo_if_empty(database, demo_size, settings.base_currency)
         _build_web_shop_if_missing(settings, database, demo_size)
         password, key = _demo_credentials(database)
+        add_demo_flows(database, admin_email=DEMO_ADMIN_EMAIL)
         write_key = _demo_write_key(database)
     finally:
         database.dispose()
