@@ -1,13 +1,13 @@
 """The significance test of A/B results (decision 0022): a two-sided, pooled two-proportion
 z-test on conversion — the standard test for comparing two conversion rates, identical to a
-2x2 chi-square test without continuity correction (z squared = chi-square)."""
+2x2 chi-square test without continuity correction (z squared = chi-square). The two-sided
+p-value 2(1 - Phi(|z|)) is erfc(|z| / sqrt 2): ``math`` has it, so the server does not import
+scipy.stats (seconds of start-up) for one function."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-
-from scipy.stats import norm
 
 
 @dataclass(frozen=True)
@@ -34,4 +34,4 @@ def two_proportion_z_test(
     if error == 0:
         return ProportionTest(a, b, rate_b - rate_a, None, None)
     z = (rate_b - rate_a) / error
-    return ProportionTest(a, b, rate_b - rate_a, z, float(2 * norm.sf(abs(z))))
+    return ProportionTest(a, b, rate_b - rate_a, z, math.erfc(abs(z) / math.sqrt(2)))
