@@ -56,3 +56,40 @@ def test_create_activate_and_pause_a_flow(site: Site) -> None:
         )
         assert answer.status_code == 403
     assert count_rows(site.database, "flows") == 1
+
+
+def test_lists_pages_and_the_flow_report(site: Site) -> None:
+    with site.logged_in() as client:
+        token = csrf_token(client)
+        assert 'href="/lists"' in client.get("/lists").text
+        bad = client.post("/lists", data={"csrf_token": token, "name": ""})
+        assert bad.status_code == 422
+        assert count_rows(site.database, "static_lists") == 0
+        made = client.post("/lists", data={"csrf_token": token, "name": "Webinar <guests>"})
+        assert made.status_code == 303
+        url = made.headers["location"]
+        assert "Webinar &lt;guests&gt;" in client.get(url).text  # escaped
+        person_id = site.crm.ceo_id
+        refused = client.post(f"{url}/members", data={"csrf_token": token, "person_ids": "x, 1"})
+        assert refused.status_code == 422
+        added = client.post(
+            f"{url}/members", data={"csrf_token": token, "person_ids": str(person_id)}
+        )
+        assert added.status_code == 303
+        page = client.get(url).text
+        assert f'href="/people/{person_id}"' in page
+        assert "1 person" in page
+        removed = client.post(
+            f"{url}/members",
+            data={"csrf_token": token, "person_ids": str(person_id), "action": "remove"},
+        )
+        assert removed.status_code == 303
+        assert count_rows(site.database, "static_list_members") == 0
+        saved = client.post(
+            "/flows", data={"csrf_token": token, "name": "Tags", "definition": json.dumps(FLOW)}
+        )
+        flow_page = client.get(saved.headers["location"])
+        assert "Conversions and revenue" in flow_page.text
+        assert 'id="flow-report"' in flow_page.text
+        wrong = client.get(saved.headers["location"], params={"window_days": "0"})
+        assert wrong.status_code == 422

@@ -14,6 +14,7 @@ from twofold.auth.credentials import create_api_key
 from twofold.auth.passwords import hash_password
 from twofold.auth.users import create_user, get_user_by_email
 from twofold.cli.contracts import accounts_app, contracts_app
+from twofold.cli.flows import flows_app
 from twofold.cli.imports import events_app, import_app
 from twofold.cli.lazy import lazy_group_class
 from twofold.cli.persons import persons_app
@@ -27,6 +28,7 @@ from twofold.core.errors import TwofoldError
 from twofold.core.settings import Settings, load_settings
 from twofold.core.time import utcnow
 from twofold.demo.consumers import consumer_count, write_consumer_events
+from twofold.demo.flows import add_demo_flows
 from twofold.demo.generator import build_demo_company
 from twofold.demo.sizes import DemoSize
 from twofold.ingest.inbox import ImportRequest
@@ -52,6 +54,7 @@ app.add_typer(persons_app, name="persons")
 app.add_typer(contracts_app, name="contracts")
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(duplicates_app, name="duplicates")
+app.add_typer(flows_app, name="flows")
 register_record_imports(import_app)
 console = Console()
 errors = Console(stderr=True)
@@ -111,6 +114,7 @@ def demo(
         _build_demo_if_empty(database, demo_size, settings.base_currency)
         _build_web_shop_if_missing(settings, database, demo_size)
         password, key = _demo_credentials(database)
+        add_demo_flows(database, admin_email=DEMO_ADMIN_EMAIL)
         write_key = _demo_write_key(database)
     finally:
         database.dispose()

@@ -111,13 +111,16 @@ def event_store_path(home: Path) -> Path:
 class EventStore:
     """The events database of one data directory."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        """Open (and create) the file; ``read_only`` lets several processes share it, while
+        no process holds it for writing (flow worker processes, decision 0018)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._connection = duckdb.connect(str(path))
+        self._connection = duckdb.connect(str(path), read_only=read_only)
         self._write_lock = threading.Lock()
-        for statement in STATEMENTS:
-            self._connection.execute(statement)
+        if not read_only:
+            for statement in STATEMENTS:
+                self._connection.execute(statement)
 
     def close(self) -> None:
         """Close the file (a checkpoint folds the write-ahead log into it)."""

@@ -15,12 +15,16 @@ from sqlalchemy.orm import Session
 
 from twofold.auth.permissions import AUDIENCE_ROLES
 from twofold.core.enums import Role
-from twofold.core.errors import Conflict, FieldProblem, NotFound, PermissionDenied, ValidationFailed
+from twofold.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from twofold.events.store import EventStore
-from twofold.flows.definition import ACTIONS, FlowDefinition, parse_flow
-from twofold.flows.triggers import feed_heads
+from twofold.flows.definition import FlowDefinition, parse_flow
+from twofold.flows.references import (
+    start_trigger_positions,
+    step_reference_problems,
+    trigger_reference_problems,
+)
 from twofold.store.changes import ensure_version
-from twofold.store.models import Flow, MessageTemplate, Segment, User
+from twofold.store.models import Flow, User
 
 FLOW_ROLES = AUDIENCE_ROLES | {Role.MANAGER}
 
@@ -103,9 +107,12 @@ def set_status(
     if status == "active":
         if flow.status == "active":
             return flow
-        _check_references(session, parse_flow(flow.definition))
+        definition = parse_flow(flow.definition)
+        _check_references(session, definition)
+        if definition.trigger.type == "form":
+            raise Conflict("a form trigger cannot be activated yet: web forms are not built")
         if flow.status == "draft":  # first activation: the triggers start from now
-            flow.event_watermark, flow.transition_watermark = feed_heads(store)
+            start_trigger_positions(session, store, flow)
         flow.status = "active"
     elif status == "paused":
         if flow.status != "active":
@@ -134,25 +141,8 @@ def _check_name_free(session: Session, name: str, flow_id: int | None) -> None:
 
 
 def _check_references(session: Session, definition: FlowDefinition) -> None:
-    problems: list[FieldProblem] = []
-    segment_id = definition.trigger.segment_id
-    if segment_id is not None:
-        segment = session.get(Segment, segment_id)
-        if segment is None or segment.target != "persons":
-            problems.append(
-                FieldProblem("flow.trigger.segment_id", f"no segment of people {segment_id}")
-            )
-    channels = {"send_email": "email", "send_sms": "sms", "send_push": "push"}
+    problems = trigger_reference_problems(session, definition.trigger)
     for step in definition.steps.values():
-        if step.type not in ACTIONS or step.type not in channels:
-            continue
-        template = session.get(MessageTemplate, step.settings["template_id"])
-        if template is None or template.channel != channels[step.type]:
-            problems.append(
-                FieldProblem(
-                    f"flow.steps.{step.id}.template_id",
-                    f"no {channels[step.type]} template {step.settings['template_id']}",
-                )
-            )
+        problems += step_reference_problems(session, step)
     if problems:
         raise ValidationFailed(f"the flow is not valid: {problems[0].message}", details=problems)

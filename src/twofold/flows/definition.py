@@ -11,13 +11,30 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+import orjson
+
 from twofold.core.errors import FieldProblem, ValidationFailed
 from twofold.segments.rules import Node, PropertyFilter, parse_rule
 
-TRIGGERS: Final = ("event", "segment_entered", "segment_exited")
-ACTIONS: Final = ("send_email", "send_sms", "send_push", "update_trait", "create_task")
+TRIGGERS: Final = ("event", "segment_entered", "segment_exited", "date", "deal_stage", "form")
+ACTIONS: Final = (
+    "send_email",
+    "send_sms",
+    "send_push",
+    "update_trait",
+    "create_task",
+    "webhook",
+    "add_to_list",
+    "remove_from_list",
+)
 STEP_TYPES: Final = ("delay", "wait_until", "condition", "ab_split", *ACTIONS)
 WAITS: Final = frozenset({"delay", "wait_until"})
+# Steps that read the event store (the rest only touch the records database).
+READS_EVENTS: Final = frozenset({"wait_until", "condition"})
+STAGE_KINDS: Final = ("open", "won", "lost")
+CONTRACT_DATES: Final = ("end_date", "start_date")
+MAX_OFFSET_DAYS: Final = 366
+MAX_WEBHOOK_DATA: Final = 10_000
 MAX_STEPS: Final = 100
 MAX_HOURS: Final = 24 * 366
 REENTRY: Final = ("never", "after_exit", "after_days")
@@ -29,6 +46,16 @@ class Trigger:
     event: str | None = None
     where: tuple[PropertyFilter, ...] = ()
     segment_id: int | None = None
+    # date: a person's date trait, or a contract's date, plus offset_days (yearly: anniversaries)
+    trait: str | None = None
+    contract_date: str | None = None
+    offset_days: int = 0
+    yearly: bool = False
+    # deal_stage: one stage, or any stage of a kind (optionally within one pipeline)
+    stage_id: int | None = None
+    stage_kind: str | None = None
+    pipeline_id: int | None = None
+    form_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +93,10 @@ class FlowDefinition:
     exit_events: tuple[str, ...] = ()
     reentry: str = "never"
     reentry_days: float = 0.0
+
+    def reads_events(self, step_id: str) -> bool:
+        """Whether executing this step needs the event store (its rule, or exit events)."""
+        return bool(self.exit_events) or self.steps[step_id].type in READS_EVENTS
 
 
 def parse_flow(document: Any) -> FlowDefinition:
@@ -106,7 +137,7 @@ class _Checker:
         self.graph(start, steps)
         return FlowDefinition(trigger, start, steps, exits, reentry, days)
 
-    def trigger(self, raw: Any) -> Trigger | None:
+    def trigger(self, raw: Any) -> Trigger | None:  # noqa: PLR0911
         path = "flow.trigger"
         if not isinstance(raw, dict) or raw.get("type") not in TRIGGERS:
             self.fail(f"{path}.type", f"must be one of {', '.join(TRIGGERS)}")
@@ -121,11 +152,81 @@ class _Checker:
                 node = self.rule({"event": name, "where": raw["where"]}, f"{path}")
                 where = getattr(node, "where", ())
             return Trigger("event", event=name, where=where)
-        segment = raw.get("segment_id")
-        if isinstance(segment, bool) or not isinstance(segment, int) or segment < 1:
-            self.fail(f"{path}.segment_id", "must be a segment id")
+        if raw["type"] == "date":
+            return self.date_trigger(raw, path)
+        if raw["type"] == "deal_stage":
+            return self.stage_trigger(raw, path)
+        if raw["type"] == "form":
+            form = self.record_id(raw, "form_id", path, "a form id")
+            return Trigger("form", form_id=form) if form else None
+        segment = self.record_id(raw, "segment_id", path, "a segment id")
+        return Trigger(raw["type"], segment_id=segment) if segment else None
+
+    def date_trigger(self, raw: dict[str, Any], path: str) -> Trigger | None:  # noqa: PLR0911
+        self.only(raw, path, {"type", "trait", "contract", "offset_days", "yearly"})
+        offset = raw.get("offset_days", 0)
+        if not _whole(offset) or abs(offset) > MAX_OFFSET_DAYS:
+            self.fail(
+                f"{path}.offset_days", f"must be a whole number of days within ±{MAX_OFFSET_DAYS}"
+            )
             return None
-        return Trigger(raw["type"], segment_id=segment)
+        yearly = raw.get("yearly", False)
+        if not isinstance(yearly, bool):
+            self.fail(f"{path}.yearly", "must be true or false")
+            return None
+        trait, contract = raw.get("trait"), raw.get("contract")
+        if (trait is None) == (contract is None):
+            self.fail(path, "needs either trait (a person's date trait) or contract (end_date)")
+            return None
+        if contract is not None:
+            if contract not in CONTRACT_DATES:
+                self.fail(f"{path}.contract", f"must be one of {', '.join(CONTRACT_DATES)}")
+                return None
+            if yearly:
+                self.fail(
+                    f"{path}.yearly",
+                    "applies to person traits: each contract term has its own dates",
+                )
+                return None
+            return Trigger("date", contract_date=contract, offset_days=offset)
+        if not isinstance(trait, str) or not 1 <= len(trait) <= 100:
+            self.fail(f"{path}.trait", "must be a trait name of 1-100 characters")
+            return None
+        return Trigger("date", trait=trait, offset_days=offset, yearly=yearly)
+
+    def stage_trigger(self, raw: dict[str, Any], path: str) -> Trigger | None:
+        self.only(raw, path, {"type", "stage_id", "stage_kind", "pipeline_id"})
+        if ("stage_id" in raw) == ("stage_kind" in raw):
+            self.fail(path, "needs either stage_id or stage_kind (open, won, lost)")
+            return None
+        if "stage_id" in raw:
+            if "pipeline_id" in raw:
+                self.fail(f"{path}.pipeline_id", "goes with stage_kind: a stage has its pipeline")
+                return None
+            stage = self.record_id(raw, "stage_id", path, "a stage id")
+            return Trigger("deal_stage", stage_id=stage) if stage else None
+        kind = raw.get("stage_kind")
+        if kind not in STAGE_KINDS:
+            self.fail(f"{path}.stage_kind", f"must be one of {', '.join(STAGE_KINDS)}")
+            return None
+        pipeline = None
+        if "pipeline_id" in raw:
+            pipeline = self.record_id(raw, "pipeline_id", path, "a pipeline id")
+            if pipeline is None:
+                return None
+        return Trigger("deal_stage", stage_kind=kind, pipeline_id=pipeline)
+
+    def record_id(self, raw: dict[str, Any], key: str, path: str, what: str) -> int | None:
+        value = raw.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            self.fail(f"{path}.{key}", f"must be {what}")
+            return None
+        return value
+
+    def only(self, raw: dict[str, Any], path: str, allowed: set[str]) -> None:
+        for key in raw:
+            if key not in allowed:
+                self.fail(f"{path}.{key}", "is not allowed here")
 
     def steps(self, raw: Any) -> dict[str, Step]:
         if not isinstance(raw, list) or not raw or len(raw) > MAX_STEPS:
@@ -211,6 +312,11 @@ class _Checker:
                 self.fail(f"{path}.purpose", "must be marketing or transactional")
                 return None
             return {"template_id": template, "purpose": purpose}
+        if kind == "webhook":
+            return self.webhook(raw, path)
+        if kind in {"add_to_list", "remove_from_list"}:
+            found = self.record_id(raw, "list_id", path, "a list id")
+            return {"list_id": found} if found else None
         if kind == "update_trait":
             trait = raw.get("trait")
             if not isinstance(trait, str) or not trait or len(trait) > 100 or "value" not in raw:
@@ -226,6 +332,19 @@ class _Checker:
             self.fail(f"{path}.due_days", "must be a number of days from 0 to 365")
             return None
         return {"subject": subject, "due_days": float(due)}
+
+    def webhook(self, raw: dict[str, Any], path: str) -> dict[str, Any] | None:
+        subscription = self.record_id(raw, "webhook_id", path, "a webhook (subscription) id")
+        data = raw.get("data", {})
+        if not isinstance(data, dict):
+            self.fail(
+                f"{path}.data", "must be a JSON object (sent as the payload's data.step_data)"
+            )
+            return None
+        if len(orjson.dumps(data)) > MAX_WEBHOOK_DATA:
+            self.fail(f"{path}.data", f"must be at most {MAX_WEBHOOK_DATA} bytes of JSON")
+            return None
+        return {"webhook_id": subscription, "data": data} if subscription else None
 
     def hours(self, raw: dict[str, Any], path: str, key: str = "hours") -> float:
         value: Any = raw.get(key)
@@ -323,6 +442,10 @@ def _cycle_without_wait(steps: dict[str, Step]) -> list[str] | None:
             if found:
                 return found
     return None
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _number(value: Any) -> bool:

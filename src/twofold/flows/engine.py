@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import ColumnElement, and_, false, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,6 +28,7 @@ from twofold.core.errors import TwofoldError
 from twofold.core.time import as_utc, naive_utc, utcnow
 from twofold.events.store import EventStore
 from twofold.flows.definition import FlowDefinition, Step, parse_flow
+from twofold.flows.outside import LIST_STEPS, change_list, queue_webhook
 from twofold.messaging.channels import Channel, Purpose
 from twofold.messaging.outbox import enqueue
 from twofold.segments.compiler import compile_rule
@@ -153,28 +154,28 @@ def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
 
 
 def run_due(
-    database: Database, store: EventStore, *, now: datetime | None = None, limit: int = 200
+    database: Database, store: EventStore | None, *, now: datetime | None = None, limit: int = 200
 ) -> int:
-    """Execute every due step of active flows (up to ``limit`` runs); answers steps executed."""
+    """Execute every due step of active flows (up to ``limit`` runs); answers steps executed.
+
+    Without an event store (a worker process that cannot open it) only runs at steps that
+    do not read events are taken, and a run stops before such a step: the process that holds
+    the event store executes it."""
     at = now or utcnow()
+    due_runs = (
+        select(FlowRun)
+        .join(Flow, Flow.id == FlowRun.flow_id)
+        .where(FlowRun.status == "active", FlowRun.due_at <= at, Flow.status == "active")
+    )
     with database.transaction(write=False) as session:
-        due = session.scalar(
-            select(func.count())
-            .select_from(FlowRun)
-            .join(Flow, Flow.id == FlowRun.flow_id)
-            .where(FlowRun.status == "active", FlowRun.due_at <= at, Flow.status == "active")
-        )
+        if store is None:
+            due_runs = due_runs.where(_records_only_steps(session))
+        due = session.scalar(due_runs.with_only_columns(func.count()).limit(1))
     if not due:
         return 0
     executed = 0
     with database.transaction() as session:
-        query = (
-            select(FlowRun)
-            .join(Flow, Flow.id == FlowRun.flow_id)
-            .where(FlowRun.status == "active", FlowRun.due_at <= at, Flow.status == "active")
-            .order_by(FlowRun.due_at, FlowRun.id)
-            .limit(limit)
-        )
+        query = due_runs.order_by(FlowRun.due_at, FlowRun.id).limit(limit)
         if database.dialect == "postgresql":
             query = query.with_for_update(skip_locked=True, of=FlowRun)
         runs = list(session.scalars(query))
@@ -196,9 +197,20 @@ def run_due(
     return executed
 
 
+def _records_only_steps(session: Session) -> ColumnElement[bool]:
+    """Runs of active flows at a step that does not read the event store."""
+    allowed = []
+    for flow in session.scalars(select(Flow).where(Flow.status == "active")):
+        definition = definition_of(flow)
+        steps = [step for step in definition.steps if not definition.reads_events(step)]
+        if steps:
+            allowed.append(and_(FlowRun.flow_id == flow.id, FlowRun.step_id.in_(steps)))
+    return or_(false(), *allowed)
+
+
 def advance(
     session: Session,
-    store: EventStore,
+    store: EventStore | None,
     flow: Flow,
     definition: FlowDefinition,
     run: FlowRun,
@@ -211,7 +223,10 @@ def advance(
         if run.step_id is None:
             _end(run, "completed", now, "reached the end")
             return executed
-        if _exited(store, definition, run, now):
+        if store is None:
+            if definition.reads_events(run.step_id):
+                return executed  # left, due, for the process that holds the event store
+        elif _exited(store, definition, run, now):
             _end(run, "exited", now, "exit event")
             return executed
         step = definition.steps[run.step_id]
@@ -244,15 +259,23 @@ Outcome = tuple[str, str | None, datetime | None]  # (what happened, next step, 
 
 
 def _execute(
-    session: Session, store: EventStore, flow: Flow, step: Step, run: FlowRun, *, now: datetime
+    session: Session,
+    store: EventStore | None,
+    flow: Flow,
+    step: Step,
+    run: FlowRun,
+    *,
+    now: datetime,
 ) -> Outcome:
     """``(outcome, next step, or the time to come back)`` for one step."""
     if step.type == "delay":
         return _delay(step, run, now)
     if step.type == "wait_until":
+        assert store is not None
         return _wait_until(store, step, run, now)
     if step.type == "condition":
         assert step.rule is not None
+        assert store is not None
         if _matches(store, step.rule, run.person_id, now):
             return "yes", step.yes, None
         return "no", step.no, None
@@ -318,6 +341,12 @@ def _act(session: Session, flow: Flow, step: Step, run: FlowRun, now: datetime) 
     person = session.get(Person, run.person_id)
     if person is None:
         raise TwofoldError(f"person {run.person_id} no longer exists")
+    if step.type == "webhook":
+        return queue_webhook(
+            session, flow=flow, step=step, run=run, person=person, key=key, now=now
+        )
+    if step.type in LIST_STEPS:
+        return change_list(session, flow=flow, step=step, person=person)
     if step.type == "update_trait":
         person.traits = {**person.traits, step.settings["trait"]: step.settings["value"]}
         person.updated_at = now

@@ -10,44 +10,88 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from twofold.events.store import EventStore
 from twofold.flows.definition import FlowDefinition
 from twofold.flows.engine import definition_of, enter_many
+from twofold.flows.record_triggers import enter_from_dates, enter_from_stage_changes
 from twofold.segments.compiler import PAGE_EVENTS, event_filters_sql
 from twofold.store.database import Database
-from twofold.store.models import Flow
+from twofold.store.models import DealStageVisit, Flow
 
 BATCH: Final = 5000
+RECORD_TRIGGERS: Final = frozenset({"date", "deal_stage", "form"})
 
 
-def collect_entries(database: Database, store: EventStore, *, now: datetime) -> int:
-    """Enter everybody new trigger events or segment transitions bring; answers how many."""
+def collect_entries(database: Database, store: EventStore | None, *, now: datetime) -> int:
+    """Enter everybody new trigger events, segment transitions, deal stage changes or dates
+    bring; answers how many. Without an event store (a worker process that cannot open it)
+    only the records-database triggers are read."""
     with database.transaction(write=False) as session:
         flows = list(session.scalars(select(Flow).where(Flow.status == "active")))
     if not flows:
         return 0
-    resolved, transition = feed_heads(store)
     entered = 0
+    heads: tuple[int, int] | None = None
     for flow in flows:
         definition = definition_of(flow)
-        trigger = definition.trigger
-        if trigger.type == "event" and flow.event_watermark < resolved:
-            rows, head = _event_entries(store, definition, flow.event_watermark, resolved)
-        elif trigger.type != "event" and flow.transition_watermark < transition:
-            rows, head = _segment_entries(store, definition, flow.transition_watermark)
+        if definition.trigger.type in RECORD_TRIGGERS:
+            entered += _enter_from_records(database, flow.id, definition, now=now)
+        elif store is not None:
+            heads = heads or feed_heads(store)
+            entered += _enter_from_events(database, store, flow, definition, heads, now=now)
+    return entered
+
+
+def _enter_from_records(
+    database: Database, flow_id: int, definition: FlowDefinition, *, now: datetime
+) -> int:
+    trigger = definition.trigger
+    with database.transaction(write=False) as session:  # idle passes never write
+        flow = session.get(Flow, flow_id)
+        if flow is None or flow.status != "active" or trigger.type == "form":
+            return 0
+        if trigger.type == "date" and flow.dates_checked_through == now.date():
+            return 0
+        newest = session.scalar(select(func.max(DealStageVisit.id)))
+        if trigger.type == "deal_stage" and int(newest or 0) <= flow.stage_watermark:
+            return 0
+    with database.transaction() as session:
+        flow = session.get(Flow, flow_id, with_for_update=True)
+        if flow is None or flow.status != "active":
+            return 0
+        if trigger.type == "date":
+            return enter_from_dates(session, flow, definition, now=now)
+        return enter_from_stage_changes(session, flow, definition, now=now)
+
+
+def _enter_from_events(
+    database: Database,
+    store: EventStore,
+    flow: Flow,
+    definition: FlowDefinition,
+    heads: tuple[int, int],
+    *,
+    now: datetime,
+) -> int:
+    resolved, transition = heads
+    trigger = definition.trigger
+    if trigger.type == "event" and flow.event_watermark < resolved:
+        rows, head = _event_entries(store, definition, flow.event_watermark, resolved)
+    elif trigger.type != "event" and flow.transition_watermark < transition:
+        rows, head = _segment_entries(store, definition, flow.transition_watermark)
+    else:
+        return 0
+    with database.transaction() as session:
+        current = session.get(Flow, flow.id)
+        if current is None or current.status != "active":
+            return 0
+        entered = enter_many(session, current, definition, rows, now=now)
+        if trigger.type == "event":
+            current.event_watermark = max(current.event_watermark, head)
         else:
-            continue
-        with database.transaction() as session:
-            current = session.get(Flow, flow.id)
-            if current is None or current.status != "active":
-                continue
-            entered += enter_many(session, current, definition, rows, now=now)
-            if trigger.type == "event":
-                current.event_watermark = max(current.event_watermark, head)
-            else:
-                current.transition_watermark = max(current.transition_watermark, head)
+            current.transition_watermark = max(current.transition_watermark, head)
     return entered
 
 

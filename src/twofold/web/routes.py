@@ -34,6 +34,7 @@ from twofold.web.pages import (
     segments,
     sequences,
     sources,
+    static_lists,
     timelines,
 )
 
@@ -51,6 +52,7 @@ AREAS = (
     pipeline_analytics,
     economics,
     flows,
+    static_lists,
     accounts,
     account_intelligence,
     account_page,

@@ -16,6 +16,7 @@ from twofold.api.routes import (
     events,
     exchange_rates,
     exports,
+    flow_reports,
     flows,
     forecast,
     identity_conflicts,
@@ -35,6 +36,7 @@ from twofold.api.routes import (
     segments,
     sequences,
     sources,
+    static_lists,
     webhooks,
 )
 
@@ -59,6 +61,8 @@ for module in (
     exchange_rates,
     flows,
     sequences,
+    flow_reports,
+    static_lists,
     admin,
     sources,
     events,

@@ -19,7 +19,14 @@ from twofold.auth.permissions import ensure_admin
 from twofold.core.errors import NotFound, PreconditionFailed, ValidationFailed
 from twofold.store.models import User, WebhookSubscription
 
-EVENT_TYPES: Final = ("segment.entered", "segment.exited", "deal.stage_changed", "order.created")
+# flow.webhook: the subscription may be the target of flows' webhook steps (decision 0018).
+EVENT_TYPES: Final = (
+    "segment.entered",
+    "segment.exited",
+    "deal.stage_changed",
+    "order.created",
+    "flow.webhook",
+)
 SECRET_PREFIX: Final = "whsec_"  # noqa: S105 - a prefix, not a secret
 _PURPOSE: Final = b"twofold: outgoing webhook secrets"
 

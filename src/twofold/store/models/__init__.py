@@ -33,6 +33,7 @@ from twofold.store.models.intelligence import (
     ConfigEntry,
     HealthSnapshot,
 )
+from twofold.store.models.lists import StaticList, StaticListMember
 from twofold.store.models.messaging import (
     ConsentChange,
     ConsentState,
@@ -109,6 +110,8 @@ __all__ = [
     "Source",
     "SourceKey",
     "Stage",
+    "StaticList",
+    "StaticListMember",
     "Suppression",
     "TimelineEntry",
     "User",

@@ -3,7 +3,7 @@ executed step visit (its uniqueness is what makes every step run exactly once)."
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
@@ -29,6 +29,12 @@ class Flow(Timestamped, Base):
     # How far the trigger feeds were read: the last event load and segment transition seen.
     event_watermark: Mapped[int] = mapped_column(Identifier, default=0)
     transition_watermark: Mapped[int] = mapped_column(Identifier, default=0)
+    # Deal-stage triggers: the last deal_stage_history row read (decision 0018).
+    stage_watermark: Mapped[int] = mapped_column(Identifier, default=0)
+    # Form triggers: the last form submission read (once forms exist).
+    form_watermark: Mapped[int] = mapped_column(Identifier, default=0)
+    # Date triggers: the last day whose dates were entered (checked daily and on start).
+    dates_checked_through: Mapped[date | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 

@@ -11,8 +11,11 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from twofold.core.time import utcnow
 from twofold.flows import actions
 from twofold.flows.actions import FlowCreate, FlowUpdate
+from twofold.flows.attribution import DEFAULT_WINDOW_DAYS, TOUCHES, check_options, flow_report
+from twofold.flows.definition import parse_flow
 from twofold.flows.engine import step_counts
 from twofold.store.models import Flow, FlowRun
 from twofold.web.dependencies import DbSession, SubmittedForm, WebFormUser, WebUser, form_text
@@ -78,9 +81,18 @@ def create_flow_from_form(
 
 
 @router.get("/flows/{flow_id}", include_in_schema=False)
-def flow_page(request: Request, session: DbSession, user: WebUser, flow_id: RecordId) -> Response:
+def flow_page(
+    request: Request,
+    session: DbSession,
+    user: WebUser,
+    flow_id: RecordId,
+    window_days: float = DEFAULT_WINDOW_DAYS,
+    touch: str = "sent",
+) -> Response:
     del user
-    return _flow_page(request, session, actions.get_flow(session, flow_id))
+    check_options(window_days, touch)
+    flow = actions.get_flow(session, flow_id)
+    return _flow_page(request, session, flow, window_days=window_days, touch=touch)
 
 
 @router.get("/flows/{flow_id}/edit", include_in_schema=False)
@@ -152,8 +164,20 @@ def _flow_page(
     *,
     problem: str | None = None,
     status_code: int = 200,
+    window_days: float = DEFAULT_WINDOW_DAYS,
+    touch: str = "sent",
 ) -> Response:
     counts = step_counts(session, flow.id)
+    report = flow_report(
+        session,
+        ingestion_of(request).store,
+        flow=flow,
+        definition=parse_flow(flow.definition),
+        window_days=window_days,
+        touch=touch,
+        base_currency=request.app.state.settings.base_currency,
+        now=utcnow(),
+    )
     steps = [
         {
             "id": step.get("id"),
@@ -174,6 +198,8 @@ def _flow_page(
         "runs": runs,
         "problem": problem,
         "definition": pretty_json(flow.definition),
+        "report": report,
+        "touches": TOUCHES,
     }
     return render(request, "flows/page.html", context, status_code=status_code)
 
