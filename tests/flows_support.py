@@ -61,8 +61,8 @@ class Shop:
         naive = at.replace(tzinfo=None)
         with self.store.writer() as writer:
             writer.execute(
-                "INSERT INTO loads (load_id, segment, loaded_at, received, stored, identities_done) "
-                "VALUES (?, ?, ?, ?, ?, true)",
+                "INSERT INTO loads (load_id, segment, loaded_at, received, stored, "
+                "identities_done) VALUES (?, ?, ?, ?, ?, true)",
                 [self.load, f"{self.load}.jsonl", naive, len(rows), len(rows)],
             )
             for person, name, properties in rows:
