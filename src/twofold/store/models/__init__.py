@@ -1,5 +1,6 @@
 """All tables, importable from one place (Alembic and the test harness need the full metadata)."""
 
+from twofold.store.models.account_value import AccountValue, ContractValue, RenewalRateFit
 from twofold.store.models.accounts import Account, Membership
 from twofold.store.models.activities import (
     Activity,
@@ -54,6 +55,7 @@ __all__ = [
     "AccountGroup",
     "AccountHealth",
     "AccountPotential",
+    "AccountValue",
     "Activity",
     "ApiKey",
     "Base",
@@ -63,6 +65,7 @@ __all__ = [
     "Contract",
     "ContractLine",
     "ContractRenewal",
+    "ContractValue",
     "CustomFieldDefinition",
     "Deal",
     "DealForecastMonth",
@@ -86,6 +89,7 @@ __all__ = [
     "Person",
     "Pipeline",
     "Quota",
+    "RenewalRateFit",
     "Segment",
     "Source",
     "SourceKey",
