@@ -173,13 +173,15 @@ class TermOutcome:
 def successors_of(
     contract: ContractTerm, siblings: list[ContractTerm], grace_days: int
 ) -> tuple[ContractTerm, ...]:
-    """Contracts of the same account that start within the grace days of ``contract``'s end."""
+    """Contracts of the same account that start within the grace days of ``contract``'s end
+    (before or after it) and run on past it."""
     grace = timedelta(days=grace_days)
     return tuple(
         other
         for other in siblings
         if other.id != contract.id
         and other.start_date > contract.start_date
+        and other.end_date > contract.end_date
         and contract.end_date - grace <= other.start_date <= contract.end_date + grace
     )
 

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends
 from twofold.api.dependencies import get_api_user, get_api_user_in_own_transaction
 from twofold.api.routes import (
     account_intelligence,
+    account_value,
     accounts,
     activities,
     admin,
@@ -42,6 +43,7 @@ for module in (
     duplicates,
     accounts,
     account_intelligence,
+    account_value,
     persons,
     memberships,
     pipelines,
