@@ -35,6 +35,7 @@ from twofold.store.models import (
     Person,
     Pipeline,
     Quota,
+    SequenceEnrollment,
     TimelineEntry,
     User,
     activity_accounts,
@@ -89,8 +90,11 @@ def test_counts_match_the_size(database: Database) -> None:
     assert summary.activity_links == sum(
         count(database, table) for table in (activity_accounts, activity_persons, activity_deals)
     )
-    # the timeline also has the entry that created the Renewals pipeline
-    assert summary.timeline_entries == count(database, TimelineEntry) - 1
+    # the timeline also has the entry that created the Renewals pipeline, and the demo
+    # sequence's enrolments (one entry each, and one per stopped contact: two of them)
+    assert summary.sequence_enrollments == count(database, SequenceEnrollment) == 6
+    sequence_entries = summary.sequence_enrollments + 2
+    assert summary.timeline_entries == count(database, TimelineEntry) - 1 - sequence_entries
     assert summary.users == count(database, User) == 9
     assert count(database, Pipeline) == 2
     # 4 reps x (3 months of this quarter + next quarter); 19 currencies x 19 months of rates

@@ -255,3 +255,38 @@ def test_loads_survive_reopening_the_file(tmp_path: Path) -> None:
         assert reopened.load_segment(write_segment(tmp_path, 4, [track("m1")])).stored == 0
     finally:
         reopened.close()
+
+
+def test_waiting_segments_are_loaded_as_one_load_named_by_the_last(
+    tmp_path: Path, store: EventStore
+) -> None:
+    segments = [
+        write_segment(tmp_path, 3, [track("m1"), track("m2")]),
+        write_segment(tmp_path, 4, [track("m2", "Again"), track("m3")]),
+        write_segment(tmp_path, 6, [track("m4")]),
+    ]
+    result = store.load_segments(segments)
+    assert (result.load_id, result.received, result.stored, result.duplicates) == (6, 5, 4, 1)
+    assert rows(store, "SELECT DISTINCT load_id FROM events") == [(6,)]
+    assert rows(store, "SELECT name FROM events WHERE message_id = 'm2'") == [("Viewed",)]
+    assert store.next_segment_number() == 7
+    # A stop before the segments were deleted: each of them is found in that load, nothing
+    # is stored again; a number in the range that never existed counts as loaded too.
+    for segment in [*segments, tmp_path / "000000000005.ndjson"]:
+        again = store.loaded_already(segment)
+        assert again is not None
+        assert (again.load_id, again.already_loaded) == (6, True)
+    assert store.load_segments(segments[1:]).already_loaded
+    assert store.loaded_already(tmp_path / "000000000002.ndjson") is None
+    assert store.loaded_already(tmp_path / "000000000007.ndjson") is None
+    assert rows(store, "SELECT count(*) FROM events") == [(4,)]
+
+
+def test_segments_out_of_order_are_refused(tmp_path: Path, store: EventStore) -> None:
+    later = write_segment(tmp_path, 2, [track("m1")])
+    earlier = write_segment(tmp_path, 1, [track("m2")])
+    with pytest.raises(ValueError, match="number order"):
+        store.load_segments([later, earlier])
+    with pytest.raises(ValueError, match="number order"):
+        store.load_segments([])
+    assert rows(store, "SELECT count(*) FROM loads") == [(0,)]

@@ -57,9 +57,10 @@ def test_segments_a_crash_left_behind_are_loaded_on_start(
         assert stored(ingestion) == [("m1",), ("m2",), ("m3",)]
         assert sorted(path.name for path in journal.iterdir()) == []
         ingestion.journal.append_blocking(line("m4", receipt) + line("m1", receipt))
+        # The two waiting segments were one load, named by the last; then one segment.
         assert stored(ingestion, "message_id, load_id") == [
-            ("m1", 1),
-            ("m2", 1),
+            ("m1", 2),
+            ("m2", 2),
             ("m3", 2),
             ("m4", 3),
         ]
@@ -95,3 +96,29 @@ def test_a_set_aside_segment_number_is_not_reused_after_a_restart(
         ingestion.journal.append_blocking(line("m-after-restart", receipt))
         assert stored(ingestion, "message_id, load_id") == [("m-after-restart", 2)]
     assert (journal / "failed" / "000000000001.ndjson").read_bytes() == b"not json\n"
+
+
+def test_segments_of_a_load_that_were_not_yet_deleted_are_not_stored_again(
+    tmp_path: Path, database: Database, receipt: Receipt
+) -> None:
+    """A stop after a batch of segments was stored as one load but before its files were
+    deleted: on start those files are recognised as loaded, the next ones are new."""
+    journal = tmp_path / "events" / "journal"
+    journal.mkdir(parents=True)
+    first = journal / "000000000001.ndjson"
+    second = journal / "000000000002.ndjson"
+    first.write_bytes(line("m1", receipt))
+    second.write_bytes(line("m2", receipt))
+    with running(tmp_path, database) as ingestion:
+        assert stored(ingestion, "message_id, load_id") == [("m1", 2), ("m2", 2)]
+    first.write_bytes(line("m1", receipt))  # as if never deleted
+    second.write_bytes(line("m2-changed-in-place", receipt))  # a loaded file is not re-read
+    (journal / "000000000003.ndjson").write_bytes(line("m3", receipt))
+    with running(tmp_path, database) as ingestion:
+        assert stored(ingestion, "message_id, load_id") == [("m1", 2), ("m2", 2), ("m3", 3)]
+        with ingestion.store.reader() as cursor:
+            loads = cursor.execute(
+                "SELECT load_id, first_segment, identities_done FROM loads ORDER BY load_id"
+            ).fetchall()
+        assert loads == [(2, 1, True), (3, None, True)]
+    assert list(journal.glob("*.ndjson")) == []

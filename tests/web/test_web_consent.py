@@ -26,6 +26,8 @@ def test_consent_panel_shows_and_records_changes(b2c_site: B2cSite) -> None:
         assert changed.status_code == 303
         page = client.get(f"/people/{person}")
         assert "&lt;b&gt;phone call&lt;/b&gt;" in page.text
+        assert 'value="manual"' in page.text  # the source a user's own change defaults to
+        assert "phone call&lt;/b&gt;, by " in page.text  # and who recorded it
         assert "<b>phone call</b>" not in page.text
         assert count_rows(site.database, "consent_changes") == 1
         for bad in (

@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from twofold import __version__
 from twofold.api.errors import install_error_handlers
+from twofold.api.inbound import router as inbound_router
 from twofold.api.ingestion import router as ingestion_router
 from twofold.api.limits import BodySizeLimit
 from twofold.api.messaging_links import router as messaging_links_router
@@ -30,6 +31,7 @@ from twofold.messaging.worker import (
     webhook_dispatcher_for,
 )
 from twofold.scheduling.account_jobs import AccountJobs
+from twofold.sequences.worker import SequenceJob
 from twofold.store.database import Database, open_database
 from twofold.store.migrate import upgrade_to_latest
 from twofold.web.routes import web_router
@@ -89,6 +91,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
             {
                 "outbox": OutboxJob(outbox_sender_for(settings, handle, ingestion.store)),
                 "webhooks": webhook_dispatcher_for(settings, handle, ingestion.store),
+                "sequences": SequenceJob(handle),
             }
         )
         messaging.start()
@@ -120,6 +123,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     app.state.login_throttle = LoginThrottle()
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.include_router(inbound_router)
     app.include_router(api_router)
     app.include_router(own_transaction_router)
     app.include_router(ingestion_router)

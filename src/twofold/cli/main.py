@@ -15,8 +15,8 @@ from twofold.auth.passwords import hash_password
 from twofold.auth.users import create_user, get_user_by_email
 from twofold.cli.contracts import accounts_app, contracts_app
 from twofold.cli.imports import events_app, import_app
+from twofold.cli.lazy import lazy_group_class
 from twofold.cli.persons import persons_app
-from twofold.cli.predict import predict_app
 from twofold.cli.progress import RichProgress
 from twofold.cli.record_imports import duplicates_app, register_record_imports
 from twofold.cli.segments import segments_app
@@ -35,7 +35,11 @@ from twofold.ingest.sources import create_source, find_source, issue_write_key
 from twofold.store.database import Database
 from twofold.store.models import Account
 
-app = typer.Typer(help="Twofold: one CRM for accounts and for consumers.", no_args_is_help=True)
+app = typer.Typer(
+    help="Twofold: one CRM for accounts and for consumers.",
+    no_args_is_help=True,
+    cls=lazy_group_class({"predict": "twofold.cli.predict:predict_app"}),
+)
 users_app = typer.Typer(help="Manage users.", no_args_is_help=True)
 apikeys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
@@ -45,7 +49,6 @@ app.add_typer(segments_app, name="segments")
 app.add_typer(import_app, name="import")
 app.add_typer(events_app, name="events")
 app.add_typer(persons_app, name="persons")
-app.add_typer(predict_app, name="predict")
 app.add_typer(contracts_app, name="contracts")
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(duplicates_app, name="duplicates")

@@ -128,6 +128,8 @@ class RecordType(StrEnum):
     PIPELINE = "pipeline"
     EXCHANGE_RATE = "exchange_rate"
     CONTRACT = "contract"
+    QUOTE = "quote"
+    PRODUCT = "product"
 
 
 class CustomFieldType(StrEnum):
@@ -165,3 +167,15 @@ class AbmStatus(StrEnum):
     IN_PIPELINE = "in_pipeline"
     NURTURE = "nurture"
     COLD = "cold"
+
+
+class QuoteStatus(StrEnum):
+    """Where a quote stands: draft → (pending_approval → approved →) sent → a decision."""
+
+    DRAFT = "draft"
+    PENDING_APPROVAL = "pending_approval"
+    APPROVED = "approved"
+    SENT = "sent"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    EXPIRED = "expired"

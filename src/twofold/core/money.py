@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.numbers import get_currency_precision, list_currencies
 
@@ -48,3 +48,8 @@ def format_amount(amount: Decimal, currency: str) -> str:
     """The API form of an amount: a plain decimal string with the currency's decimals."""
     places = get_currency_precision(currency)
     return str(amount.quantize(Decimal(1).scaleb(-places)))
+
+
+def round_money(amount: Decimal, currency: str) -> Decimal:
+    """Round to the currency's decimals, halves away from zero (how invoices round)."""
+    return amount.quantize(Decimal(1).scaleb(-get_currency_precision(currency)), ROUND_HALF_UP)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from twofold.core.messaging_settings import (
@@ -26,6 +27,8 @@ DEFAULT_PORT = 8000
 DEFAULT_BASE_CURRENCY = "USD"
 DEFAULT_RENEWAL_LEAD_DAYS = 90
 DEFAULT_ACCOUNT_JOBS_SECONDS = 3600
+DEFAULT_QUOTE_APPROVAL_DISCOUNT_PERCENT = Decimal(20)
+DEFAULT_QUOTE_VALIDITY_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,10 @@ class Settings:
     # How often the server runs renewals and the daily health snapshot; 0 leaves it to
     # the CLI and the API (the default of a bare Settings, as tests build them).
     account_jobs_seconds: int = 0
+    # Quotes (decision 0019): a discount off list prices above this percentage needs the
+    # approval of the deal owner's manager (or an admin) before the quote can be sent.
+    quote_approval_discount_percent: Decimal = DEFAULT_QUOTE_APPROVAL_DISCOUNT_PERCENT
+    quote_validity_days: int = DEFAULT_QUOTE_VALIDITY_DAYS
     # Messaging (decision 0017): where email goes, who it is from, the address links in
     # messages point to, frequency caps and quiet hours, SMS and push providers.
     smtp: SmtpSettings | None = None
@@ -111,6 +118,12 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         account_jobs_seconds=_whole_number(
             env, "TWOFOLD_ACCOUNT_JOBS_SECONDS", DEFAULT_ACCOUNT_JOBS_SECONDS, unit="seconds"
         ),
+        quote_approval_discount_percent=_percent(
+            env, "TWOFOLD_QUOTE_APPROVAL_DISCOUNT_PERCENT", DEFAULT_QUOTE_APPROVAL_DISCOUNT_PERCENT
+        ),
+        quote_validity_days=_whole_number(
+            env, "TWOFOLD_QUOTE_VALIDITY_DAYS", DEFAULT_QUOTE_VALIDITY_DAYS, minimum=1
+        ),
         base_currency=parse_currency(
             env.get("TWOFOLD_BASE_CURRENCY", DEFAULT_BASE_CURRENCY), field="TWOFOLD_BASE_CURRENCY"
         ),
@@ -152,6 +165,20 @@ def _whole_number(
             f"{name} must be a whole number of {unit} (at least {minimum}), not {text!r}"
         )
     return int(text)
+
+
+def _percent(env: dict[str, str], name: str, default: Decimal) -> Decimal:
+    """A percentage from 0 to 100; anything else stops the start with a clear message."""
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        value = Decimal(-1)
+    if not value.is_finite() or not 0 <= value <= 100:
+        raise ValueError(f"{name} must be a percentage from 0 to 100, not {text!r}")
+    return value
 
 
 def _seconds(env: dict[str, str], name: str, default: float) -> float:

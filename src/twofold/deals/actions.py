@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from twofold.accounts.actions import get_account
@@ -18,7 +19,7 @@ from twofold.deals.stages import check_stage_gate, deal_records, enter_stage
 from twofold.persons.actions import get_person
 from twofold.pipelines.actions import default_pipeline, get_pipeline, get_stage, pipeline_stages
 from twofold.store.changes import apply_changes, ensure_version
-from twofold.store.models import Deal, Pipeline, Stage, User
+from twofold.store.models import Deal, DealLineItem, Pipeline, Stage, User
 from twofold.timeline import kinds
 from twofold.timeline.entries import append_to_timelines, field_changes
 
@@ -82,6 +83,7 @@ def update_deal(
     ensure_can_edit(actor, deal.owner_id, record="deal")
     ensure_version(deal, expected_version)
     values = _clean_fields(session, data, current=deal)
+    _ensure_line_items_agree(session, deal, values)
     if "name" in data.model_fields_set and data.name:
         values["name"] = data.name
     if "owner_id" in values:
@@ -115,6 +117,23 @@ def update_deal(
             changes=changes,
         )
     return deal
+
+
+def _ensure_line_items_agree(session: Session, deal: Deal, values: dict[str, Any]) -> None:
+    """A deal with line items keeps their currency, and its amount follows them (decision 0019)."""
+    if "currency" not in values and "amount" not in values:
+        return
+    if (
+        session.scalar(select(DealLineItem.id).where(DealLineItem.deal_id == deal.id).limit(1))
+        is None
+    ):
+        return
+    if values.get("currency", deal.currency) != deal.currency:
+        raise ValidationFailed.on(
+            "currency", "the deal has line items in its currency: remove them first"
+        )
+    if "amount" in values and values["amount"] != deal.amount:
+        raise ValidationFailed.on("amount", "the amount follows the deal's line items")
 
 
 def move_deal_to_stage(

@@ -32,6 +32,8 @@ from twofold.demo.deals import generate_deals
 from twofold.demo.forecasts import add_forecast_plan
 from twofold.demo.load_schema import relaxed_for_load
 from twofold.demo.persons import generate_persons
+from twofold.demo.quotes import add_quotes
+from twofold.demo.sequences import add_sequences
 from twofold.demo.sizes import DemoSize
 from twofold.demo.specs import (
     ACCOUNTS,
@@ -73,6 +75,7 @@ class DemoSummary:
     quotas: int = 0
     contracts: int = 0
     contract_lines: int = 0
+    sequence_enrollments: int = 0
     user_emails: list[str] = field(default_factory=list)
     user_password: str = DEMO_PASSWORD
     seconds: float = 0.0
@@ -118,6 +121,8 @@ def build_demo_company(
     analyze(database, ALL_SPECS)
     plan = add_forecast_plan(database, world, base_currency=base_currency)
     contracts = add_contracts(database, world)
+    quotes = add_quotes(database, world)
+    enrolled = add_sequences(database, world)
     links = sum(
         written[spec.name] for spec in (ACTIVITY_ACCOUNTS, ACTIVITY_PERSONS, ACTIVITY_DEALS)
     )
@@ -127,8 +132,10 @@ def build_demo_company(
         deals=written[DEALS.name], stage_visits=written[STAGE_HISTORY.name],
         stakeholders=written[STAKEHOLDERS.name], partners=written[PARTNERS.name],
         activities=written[ACTIVITIES.name], activity_links=links,
-        timeline_entries=written[TIMELINE.name], exchange_rates=plan.exchange_rates,
+        timeline_entries=written[TIMELINE.name] + quotes.timeline_entries,
+        exchange_rates=plan.exchange_rates,
         quotas=plan.quotas, contracts=contracts.contracts, contract_lines=contracts.lines,
+        sequence_enrollments=enrolled,
         user_emails=list(world.team.emails),
         seconds=time.perf_counter() - started,
     )  # fmt: skip

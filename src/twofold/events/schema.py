@@ -354,7 +354,7 @@ STATEMENTS: Final = (
         PRIMARY KEY (source_id, message_id)
     )
     """,
-    # One row per journal segment loaded, written in the same transaction as its events:
+    # One row per load of journal segments, written in the same transaction as its events:
     # a segment is loaded exactly once however often the loader is interrupted.
     """
     CREATE TABLE IF NOT EXISTS loads (
@@ -366,6 +366,9 @@ STATEMENTS: Final = (
         identities_done BOOLEAN NOT NULL DEFAULT false
     )
     """,
+    # Under a backlog the loader takes several waiting segments as one load: the load's id
+    # is its last segment's number and ``first_segment`` its first (NULL: just one segment).
+    "ALTER TABLE loads ADD COLUMN IF NOT EXISTS first_segment BIGINT",
     # The current identifier → person mapping, mirrored from the records database's
     # append-only identity_mappings (``mapping_id`` is the newest row applied) so that events
     # are tied to persons with a join instead of a look-up per event.

@@ -7,7 +7,7 @@ writes; request threads read through their own cursors.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,7 +89,7 @@ LEFT JOIN identity_map by_anonymous
 
 @dataclass(frozen=True)
 class LoadResult:
-    """What one journal segment added: lines read, events stored (the rest were repeats)."""
+    """What one load added: lines read, events stored (the rest were repeats)."""
 
     load_id: int
     received: int
@@ -156,15 +156,36 @@ class EventStore:
 
     def load_segment(self, segment: Path) -> LoadResult:
         """Load one journal segment in one transaction; a segment loaded before is skipped."""
-        load_id = int(segment.name.split(".", 1)[0])
+        return self.load_segments([segment])
+
+    def load_segments(self, segments: Sequence[Path]) -> LoadResult:
+        """Load journal segments (in number order) as ONE load, in one transaction: its id is
+        the last segment's number. Segments loaded before are skipped: give either segments
+        all loaded already (the load that holds the first is answered) or none."""
+        numbers = [segment_number(segment) for segment in segments]
+        if not numbers or numbers != sorted(numbers):
+            raise ValueError("segments must be given in number order")
         with self.writer() as cursor:
-            done = self._done(cursor, load_id)
+            done = self._done(cursor, numbers[0])
             if done is not None:
                 return done
-            cursor.execute(_READ, [str(segment)])
-            return self.load_staged(cursor, load_id, segment.name)
+            cursor.execute(_READ, [[str(segment) for segment in segments]])
+            first = numbers[0] if len(numbers) > 1 else None
+            return self.load_staged(cursor, numbers[-1], segments[-1].name, first_segment=first)
 
-    def load_staged(self, cursor: duckdb.DuckDBPyConnection, load_id: int, name: str) -> LoadResult:
+    def loaded_already(self, segment: Path) -> LoadResult | None:
+        """The load that holds ``segment`` (the process stopped before deleting it), if any."""
+        with self.reader() as cursor:
+            return self._done(cursor, segment_number(segment))
+
+    def load_staged(
+        self,
+        cursor: duckdb.DuckDBPyConnection,
+        load_id: int,
+        name: str,
+        *,
+        first_segment: int | None = None,
+    ) -> LoadResult:
         """Store the rows of the temporary table ``journal_lines`` (journal-line columns) as
         load ``load_id``, inside the caller's transaction: de-duplicate, drop the messages of
         erased persons, insert, record."""
@@ -176,20 +197,29 @@ class EventStore:
         cursor.execute(_INSERT_EVENTS, {"load": load_id})
         stored = count_rows(cursor, "SELECT count(*) FROM events WHERE load_id = ?", load_id)
         cursor.execute(
-            "INSERT INTO loads VALUES (?, ?, ?, ?, ?, false)",
-            [load_id, name, naive_utc(utcnow()), received, stored],
+            "INSERT INTO loads (load_id, segment, loaded_at, received, stored, identities_done, "
+            "first_segment) VALUES (?, ?, ?, ?, ?, false, ?)",
+            [load_id, name, naive_utc(utcnow()), received, stored, first_segment],
         )
         cursor.execute("DROP TABLE staged")
         return LoadResult(load_id, received, stored, suppressed=suppressed)
 
     @staticmethod
-    def _done(cursor: duckdb.DuckDBPyConnection, load_id: int) -> LoadResult | None:
+    def _done(cursor: duckdb.DuckDBPyConnection, number: int) -> LoadResult | None:
+        """The load that holds segment ``number``, if one does."""
         row = cursor.execute(
-            "SELECT received, stored FROM loads WHERE load_id = ?", [load_id]
+            "SELECT load_id, received, stored FROM loads "
+            "WHERE load_id >= $n AND coalesce(first_segment, load_id) <= $n",
+            {"n": number},
         ).fetchone()
         if row is None:
             return None
-        return LoadResult(load_id, int(row[0]), int(row[1]), already_loaded=True)
+        return LoadResult(int(row[0]), int(row[1]), int(row[2]), already_loaded=True)
+
+
+def segment_number(segment: Path) -> int:
+    """A journal segment's number (its name is ``<number>.ndjson``)."""
+    return int(segment.name.split(".", 1)[0])
 
 
 def _drop_suppressed(cursor: duckdb.DuckDBPyConnection) -> int:

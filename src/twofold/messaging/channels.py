@@ -19,10 +19,13 @@ class Channel(StrEnum):
 
 
 class Purpose(StrEnum):
-    """Marketing needs consent; transactional (receipts, opt-in confirmations) does not."""
+    """Marketing needs consent; transactional (receipts, opt-in confirmations) does not;
+    personal (a rep's 1:1 sales email, decision 0023) needs no opt-in but stops at an
+    unsubscribe or any suppression."""
 
     MARKETING = "marketing"
     TRANSACTIONAL = "transactional"
+    PERSONAL = "personal"
 
 
 class ConsentStatus(StrEnum):

@@ -15,6 +15,7 @@ import css_inline
 from twofold.core.time import utcnow
 from twofold.messaging.channels import Channel, Purpose
 from twofold.messaging.consent import address_of, opt_in_token_payload
+from twofold.messaging.outbox import is_inline
 from twofold.messaging.recommendations import RecommendationProvider
 from twofold.messaging.templates import Rendered
 from twofold.messaging.tokens import TokenPurpose, sign
@@ -93,14 +94,20 @@ def build_email(
     rendered: Rendered, message: OutboxMessage, *, address: str, links: LinkSettings
 ) -> EmailMessage:
     """The MIME message: text and HTML alternatives, tracked links and pixel in the HTML,
-    ``List-Unsubscribe`` (mailto and one-click https, RFC 8058) on marketing."""
+    ``List-Unsubscribe`` (mailto and one-click https, RFC 8058) on marketing and personal
+    email. An inline message (a rep's personal email) is from the rep, replies to them."""
     email = EmailMessage()
-    email["From"] = links.email_from
+    inline = is_inline(message)
+    email["From"] = str(
+        message.variables.get("from") or links.email_from if inline else links.email_from
+    )
+    if inline and message.variables.get("reply_to"):
+        email["Reply-To"] = str(message.variables["reply_to"])
     email["To"] = address
     email["Subject"] = rendered.subject
     email["Date"] = format_datetime(utcnow())
     email["Message-ID"] = message_id_header(message.idempotency_key, links.email_from)
-    if message.purpose == Purpose.MARKETING.value:
+    if message.purpose in {Purpose.MARKETING.value, Purpose.PERSONAL.value}:
         one_click = unsubscribe_url(links, message)
         mailto = links.unsubscribe_mailto or parseaddr(links.email_from)[1]
         email["List-Unsubscribe"] = f"<mailto:{mailto}?subject=unsubscribe>, <{one_click}>"
@@ -115,7 +122,12 @@ def build_email(
 def message_id_header(idempotency_key: str, email_from: str) -> str:
     """A Message-ID derived from the idempotency key: a resend carries the same one."""
     domain = parseaddr(email_from)[1].rpartition("@")[2] or "twofold.invalid"
-    return f"<{hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]}@{domain}>"
+    return f"<{message_ref(idempotency_key)}@{domain}>"
+
+
+def message_ref(idempotency_key: str) -> str:
+    """The left part of the message's Message-ID: replies quote it in In-Reply-To."""
+    return hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
 
 
 def _tracked_html(document: str, message: OutboxMessage, links: LinkSettings) -> str:

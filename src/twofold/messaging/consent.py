@@ -230,7 +230,8 @@ def may_send(  # noqa: PLR0911 - one answer per rule, in the documented order
     In order: an address; not an erased person's identifier (GDPR); not a hard bounce (never,
     whatever the purpose); for marketing, not suppressed for any reason and consent
     ``subscribed`` (``pending`` is not consent). Transactional messages ignore marketing
-    consent.
+    consent. Personal (1:1 sales) email is refused by any suppression and by an
+    ``unsubscribed`` consent, and needs no opt-in otherwise (decision 0023).
     """
     raw = address_of(person, channel)
     if raw is None:
@@ -243,12 +244,16 @@ def may_send(  # noqa: PLR0911 - one answer per rule, in the documented order
         return Decision(allowed=False, reason="erased", address=address)
     entry = suppression_for(session, channel, address)
     if entry is not None and (
-        entry.reason == SuppressionReason.HARD_BOUNCE or purpose is Purpose.MARKETING
+        entry.reason == SuppressionReason.HARD_BOUNCE or purpose is not Purpose.TRANSACTIONAL
     ):
         return Decision(allowed=False, reason=f"suppressed:{entry.reason}", address=address)
     if purpose is Purpose.TRANSACTIONAL:
         return Decision(allowed=True, reason="transactional", address=address)
     status = consent_of(session, person.id)[channel].status
+    if purpose is Purpose.PERSONAL:
+        if status is ConsentStatus.UNSUBSCRIBED:
+            return Decision(allowed=False, reason="no_consent:unsubscribed", address=address)
+        return Decision(allowed=True, reason="personal", address=address)
     if status is not ConsentStatus.SUBSCRIBED:
         return Decision(allowed=False, reason=f"no_consent:{status.value}", address=address)
     return Decision(allowed=True, reason="subscribed", address=address)

@@ -32,6 +32,10 @@ from twofold.store.models import OutboxMessage, User
 LEASE: Final = timedelta(minutes=5)
 MAX_VARIABLES_BYTES: Final = 16_000
 BUILTIN_OPT_IN: Final = "opt_in_confirmation"  # ``variables.builtin``: no template needed
+# A message that carries its own sources (``subject``, ``text``), sender (``from``,
+# ``reply_to``) and extra template ``context``: a rep's personal email (decision 0023).
+BUILTIN_INLINE: Final = "inline"
+BUILTINS: Final = frozenset({BUILTIN_OPT_IN, BUILTIN_INLINE})
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,7 @@ def enqueue(
         raise ValidationFailed.on(
             "variables", f"may be at most {MAX_VARIABLES_BYTES} bytes of JSON"
         )
-    if template_id is None and variables.get("builtin") != BUILTIN_OPT_IN:
+    if template_id is None and variables.get("builtin") not in BUILTINS:
         raise ValidationFailed.on("template_id", "a message needs a template")
     if template_id is not None and get_template(session, template_id).channel != channel.value:
         raise ValidationFailed.on("template_id", f"the template is not for {channel.value}")
@@ -94,6 +98,11 @@ def enqueue(
     session.add(message)
     session.flush()
     return message, True
+
+
+def is_inline(message: OutboxMessage) -> bool:
+    """Whether the message carries its own sources and sender (no template)."""
+    return message.template_id is None and message.variables.get("builtin") == BUILTIN_INLINE
 
 
 def get_message(session: Session, message_id: int) -> OutboxMessage:

@@ -20,7 +20,7 @@ from twofold.messaging.consent import may_send
 from twofold.messaging.recommendations import RecommendationProvider, no_recommendations
 from twofold.messaging.smart_sending import pace
 from twofold.messaging.suppressions import ErasedCheck, suppress
-from twofold.messaging.templates import Rendered, render
+from twofold.messaging.templates import Rendered, TemplateSources, render, render_sources
 from twofold.messaging.transports import DeliveryFailed, Outgoing, Transport
 from twofold.store.database import Database
 from twofold.store.models import MessageTemplate, OutboxMessage, Person
@@ -139,6 +139,15 @@ class OutboxSender:
         )
 
     def _content(self, session: Session, message: OutboxMessage, person: Person) -> Rendered:
+        context = context_for(
+            person, message, links=self.links, recommendations=self.recommendations
+        )
+        if outbox.is_inline(message):
+            variables = message.variables
+            sources = TemplateSources(
+                subject=str(variables.get("subject", "")), text=str(variables.get("text", ""))
+            )
+            return render_sources(sources, {**context, **dict(variables.get("context") or {})})
         if message.template_id is None:
             if message.variables.get("builtin") == outbox.BUILTIN_OPT_IN:
                 return opt_in_content(self.links, person)
@@ -146,9 +155,6 @@ class OutboxSender:
         template = session.get(MessageTemplate, message.template_id)
         if template is None:
             raise ValueError("the message's template was deleted")
-        context = context_for(
-            person, message, links=self.links, recommendations=self.recommendations
-        )
         return render(template, context)
 
     def _hand_over(self, message_id: int, outgoing: Outgoing | None) -> None:

@@ -53,7 +53,7 @@ def pace(
     now: datetime,
 ) -> Pace:
     """Whether a message may go now under the caps and quiet hours of ``policy``."""
-    if purpose is Purpose.TRANSACTIONAL:
+    if purpose is not Purpose.MARKETING:  # caps and quiet hours are for marketing only
         return Pace("send")
     reasons: list[str] = []
     moment = _after_caps(

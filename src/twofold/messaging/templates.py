@@ -137,11 +137,17 @@ def _template_line(trace: types.TracebackType | None) -> int | None:
 
 def render(template: MessageTemplate, context: dict[str, Any]) -> Rendered:
     """The template for one person; a render error at send time raises (the message fails)."""
+    sources = TemplateSources(subject=template.subject, html=template.html, text=template.text)
+    return render_sources(sources, context)
+
+
+def render_sources(sources: TemplateSources, context: dict[str, Any]) -> Rendered:
+    """Template parts rendered for one person (HTML auto-escaped; subject and text not)."""
     subject = (
-        _text_environment.from_string(template.subject).render(context) if template.subject else ""
+        _text_environment.from_string(sources.subject).render(context) if sources.subject else ""
     )
-    html = _html_environment.from_string(template.html).render(context) if template.html else ""
-    text = _text_environment.from_string(template.text).render(context) if template.text else ""
+    html = _html_environment.from_string(sources.html).render(context) if sources.html else ""
+    text = _text_environment.from_string(sources.text).render(context) if sources.text else ""
     return Rendered(subject=" ".join(subject.split()), html=html, text=text)
 
 

@@ -21,6 +21,7 @@ from twofold.contracts.renewals import run_renewals
 from twofold.core.time import utcnow
 from twofold.events.store import EventStore
 from twofold.intelligence.recompute import compute_health, store_health
+from twofold.quotes.actions import expire_quotes
 from twofold.store.database import Database
 from twofold.store.models import HealthSnapshot
 
@@ -61,12 +62,14 @@ class AccountJobs:
             self._thread = None
 
     def run_once(self) -> None:
-        """One pass: renewals, then health when today has no snapshot from this process."""
+        """One pass: renewals and quote expiry, then health when today has no snapshot from
+        this process."""
         now = utcnow()
         with self.database.transaction() as session:
             made = run_renewals(
                 session, actor=None, today=now.date(), default_lead_days=self.renewal_lead_days
             )
+            expire_quotes(session, today=now.date())
         if made.created:
             log.info("made %s renewal deals", len(made.created))
         if self._health_day != now.date():

@@ -28,9 +28,11 @@ from twofold.web.pages import (
     person_profile,
     pipeline,
     pipeline_analytics,
+    quotes,
     search,
     segment_builder,
     segments,
+    sequences,
     sources,
     timelines,
 )
@@ -60,6 +62,7 @@ AREAS = (
     person_data,
     deals,
     deal_page,
+    quotes,
     activities,
     timelines,
     sources,
@@ -67,6 +70,7 @@ AREAS = (
     identity_conflicts,
     segment_builder,
     segments,
+    sequences,
 )
 for area in AREAS:
     web_router.include_router(area.router)

@@ -46,7 +46,15 @@ from twofold.store.models.messaging import (
 )
 from twofold.store.models.persons import Person
 from twofold.store.models.pipelines import Pipeline, Stage
+from twofold.store.models.products import BundleComponent, PriceBook, PriceBookEntry, Product
+from twofold.store.models.quotes import DealLineItem, Quote, QuoteLine
 from twofold.store.models.segments import Segment
+from twofold.store.models.sequences import (
+    InboundEmail,
+    SalesSequence,
+    SequenceEnrollment,
+    SequenceStepVisit,
+)
 from twofold.store.models.timeline import TimelineEntry
 from twofold.store.models.users import ApiKey, User, WebSession
 
@@ -59,6 +67,7 @@ __all__ = [
     "Activity",
     "ApiKey",
     "Base",
+    "BundleComponent",
     "ConfigEntry",
     "ConsentChange",
     "ConsentState",
@@ -69,6 +78,7 @@ __all__ = [
     "CustomFieldDefinition",
     "Deal",
     "DealForecastMonth",
+    "DealLineItem",
     "DealPartner",
     "DealStageVisit",
     "DealStakeholder",
@@ -82,15 +92,24 @@ __all__ = [
     "HealthSnapshot",
     "IdentityConflict",
     "IdentityMapping",
+    "InboundEmail",
     "MarketingSpend",
     "Membership",
     "MessageTemplate",
     "OutboxMessage",
     "Person",
     "Pipeline",
+    "PriceBook",
+    "PriceBookEntry",
+    "Product",
     "Quota",
+    "Quote",
+    "QuoteLine",
     "RenewalRateFit",
+    "SalesSequence",
     "Segment",
+    "SequenceEnrollment",
+    "SequenceStepVisit",
     "Source",
     "SourceKey",
     "Stage",

@@ -20,7 +20,7 @@ from twofold.deals.stages import stage_history, unmet_criteria
 from twofold.persons.actions import display_name, get_person
 from twofold.pipelines.actions import get_pipeline, get_stage, pipeline_stages
 from twofold.pipelines.criteria import describe_criterion
-from twofold.store.models import Deal
+from twofold.store.models import Deal, User
 from twofold.web.custom_fields import (
     custom_context,
     custom_fields,
@@ -29,6 +29,7 @@ from twofold.web.custom_fields import (
 )
 from twofold.web.dependencies import DbSession, SubmittedForm, WebFormUser, WebUser, form_text
 from twofold.web.forms import FormProblems, FormView, parse_id, schema_input, submitted
+from twofold.web.pages.quotes import builder_context
 from twofold.web.pages.shared import (
     RecordId,
     amount_text,
@@ -71,10 +72,10 @@ class DealForms:
 
 
 @router.get("/deals/{deal_id}", include_in_schema=False)
-def deal_page(request: Request, session: DbSession, _user: WebUser, deal_id: RecordId) -> Response:
+def deal_page(request: Request, session: DbSession, user: WebUser, deal_id: RecordId) -> Response:
     """Everything about a deal."""
     deal = get_deal(session, deal_id)
-    return _deal_page(request, session, deal, _fresh_forms(session, deal))
+    return _deal_page(request, session, deal, _fresh_forms(session, deal), user=user)
 
 
 @router.post("/deals/{deal_id}", include_in_schema=False)
@@ -97,7 +98,7 @@ def update_deal_from_form(
     if problems:
         forms = _fresh_forms(session, deal)
         forms.edit = submitted(form, problems)
-        return _deal_page(request, session, deal, forms, status_code=problems.status)
+        return _deal_page(request, session, deal, forms, user=user, status_code=problems.status)
     return see_other(f"/deals/{deal.id}")
 
 
@@ -120,7 +121,7 @@ def move_deal_from_form(
     if problems:
         forms = _fresh_forms(session, deal)
         forms.stage = submitted(form, problems)
-        return _deal_page(request, session, deal, forms, status_code=problems.status)
+        return _deal_page(request, session, deal, forms, user=user, status_code=problems.status)
     return see_other(f"/deals/{deal.id}")
 
 
@@ -137,12 +138,18 @@ def add_stakeholder_from_form(
     if problems:
         forms = _fresh_forms(session, deal)
         forms.stakeholder = submitted(form, problems)
-        return _deal_page(request, session, deal, forms, status_code=problems.status)
+        return _deal_page(request, session, deal, forms, user=user, status_code=problems.status)
     return see_other(f"/deals/{deal.id}#committee")
 
 
 def _deal_page(
-    request: Request, session: Session, deal: Deal, forms: DealForms, *, status_code: int = 200
+    request: Request,
+    session: Session,
+    deal: Deal,
+    forms: DealForms,
+    *,
+    user: User,
+    status_code: int = 200,
 ) -> Response:
     history = stage_history(session, deal.id)
     timeline = timeline_view(session, RecordType.DEAL, deal.id)
@@ -173,6 +180,7 @@ def _deal_page(
         "sentiments": SENTIMENTS,
         "categories": CATEGORIES,
         **custom_context(custom_fields(session, "deal")),
+        **builder_context(session, deal=deal, user=user),
     }
     return render(request, "deals/detail.html", context, status_code=status_code)
 

@@ -29,6 +29,7 @@ from twofold.web.dependencies import DbSession, SubmittedForm, WebFormUser, WebU
 from twofold.web.forms import FormProblems, FormView, parse_id, schema_input, submitted
 from twofold.web.list_views import list_view, load_page, remember_columns
 from twofold.web.pages.person_profile import profile_view
+from twofold.web.pages.sequences import person_sequences
 from twofold.web.pages.shared import (
     PAGE_SIZE,
     OptionalId,
@@ -208,6 +209,7 @@ def person_page_response(
             (str(other), label) for other, label in person_choices(session) if other != person.id
         ],
         "profile": profile_view(request, session, person),
+        "sequences": person_sequences(session, person),
         "owner_choices": owner_choices(session),
         "lifecycle_stages": LIFECYCLE_STAGES,
         **custom_context(fields),

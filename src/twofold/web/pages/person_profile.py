@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from twofold.auth.directory import user_names
 from twofold.auth.permissions import AUDIENCE_ROLES
 from twofold.core.enums import Role
 from twofold.events.queries import EventFilters, list_events
@@ -54,6 +55,7 @@ class ProfileView:
     may_erase: bool
     consent: list[ChannelConsent]
     consent_changes: list[ConsentChange]
+    consent_actors: dict[int, str]  # who recorded a change (the person themselves: no one)
     may_change_consent: bool
 
 
@@ -81,6 +83,7 @@ def profile_view(request: Request, session: Session, person: Person) -> ProfileV
             ),
         )
     )
+    changes = consent_history(session, person.id, limit=5)
     return ProfileView(
         identities=current_identifiers(session, person.id),
         traits=sorted(person.traits.items()),
@@ -91,7 +94,8 @@ def profile_view(request: Request, session: Session, person: Person) -> ProfileV
         may_export=role in AUDIENCE_ROLES,
         may_erase=role == Role.ADMIN,
         consent=list(consent_of(session, person.id).values()),
-        consent_changes=consent_history(session, person.id, limit=5),
+        consent_changes=changes,
+        consent_actors=user_names(session, (change.actor_id for change in changes)),
         may_change_consent=role in {Role.ADMIN, Role.MANAGER, Role.MARKETER}
         or (role == Role.REP and identity is not None and person.owner_id == identity.user_id),
     )

@@ -1,7 +1,7 @@
 """B2B account value: contract renewal outlooks, account values, renewal-rate fits.
 
 Revision ID: 0016_account_value_recs
-Revises: 0013_flows
+Revises: 0015_sequences
 Create Date: 2026-11-23
 
 See docs/decisions/0021-account-value-and-recommendations.md. (Product recommendations
@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql
 import twofold.store.models.base
 
 revision = "0016_account_value_recs"
-down_revision = "0013_flows"
+down_revision = "0015_sequences"
 branch_labels = None
 depends_on = None
 
