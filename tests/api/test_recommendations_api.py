@@ -65,6 +65,39 @@ def test_refit_then_recommend(server: tuple[ApiClient, Ingestion]) -> None:
     ]
     assert found["items"][0]["name"] == "Product STOVE"
     assert found["items"][0]["score"] == pytest.approx(3 / (4 * 3) ** 0.5, abs=1e-6)
+    # Once the catalogue has products, only its active ones are recommended, as it shows them.
+    stove = api.created(
+        "/products",
+        {
+            "sku": "STOVE",
+            "name": "Camp stove",
+            "url": "https://shop.example/stove",
+            "image_url": "https://shop.example/stove.png",
+        },
+    )
+    api.created("/products", {"sku": "MUG", "name": "Mug", "is_active": False})
+    api.created(
+        "/price-books",
+        {
+            "name": "USD list",
+            "currency": "USD",
+            "is_standard": True,
+            "prices": [{"product_id": stove["id"], "unit_price": "49.00"}],
+        },
+    )
+    found = api.get(f"/persons/{d}/recommendations", params={"limit": 2}).json()
+    assert found["items"] == [
+        {
+            "product_id": "STOVE",
+            "name": "Camp stove",
+            "url": "https://shop.example/stove",
+            "image_url": "https://shop.example/stove.png",
+            "price": "49.0000",
+            "currency": "USD",
+            "source": "item_to_item",
+            "score": pytest.approx(0.866025),
+        },
+    ]
 
 
 def test_bad_input_and_refusals(server: tuple[ApiClient, Ingestion]) -> None:

@@ -26,6 +26,7 @@ from twofold.messaging.channels import Channel, OnLimit, Purpose
 from twofold.messaging.compose import LinkSettings, context_for
 from twofold.messaging.suppressions import ensure_can_manage_audience
 from twofold.persons.actions import get_person
+from twofold.recommendations.catalogue import records_catalogue
 from twofold.recommendations.serving import ItemToItemProvider
 from twofold.store.models import OutboxMessage
 
@@ -217,7 +218,8 @@ def preview_template(
                           purpose="marketing", variables=data.variables)  # fmt: skip
     links = LinkSettings(base=settings.link_base, secret_key=settings.secret_key,
                          email_from=settings.email_from)  # fmt: skip
-    provider = ItemToItemProvider(ingestion.store)
+    catalogue = records_catalogue(session, base_currency=settings.base_currency)
+    provider = ItemToItemProvider(ingestion.store, catalogue=lambda: catalogue)
     context = context_for(person, draft, links=links, recommendations=provider)
     rendered = templates.render(template, context)
     return PreviewOut(subject=rendered.subject, html=rendered.html, text=rendered.text)

@@ -9,10 +9,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, StrictBool, StrictInt
 
-from twofold.api.dependencies import ApiUser, DbSession, EventIngestion
+from twofold.api.dependencies import ApiUser, AppSettings, DbSession, EventIngestion
 from twofold.auth.permissions import ensure_manager
 from twofold.core.inputs import InputModel
 from twofold.persons.actions import get_person
+from twofold.recommendations.catalogue import records_catalogue
 from twofold.recommendations.fit import latest_fit
 from twofold.recommendations.refresh import DEFAULT_K, refresh_recommendations
 from twofold.recommendations.serving import MAX_LIMIT, recommend_for_person
@@ -65,11 +66,16 @@ def person_recommendations(
     person_id: int,
     session: DbSession,
     ingestion: EventIngestion,
+    settings: AppSettings,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
 ) -> RecommendationsOut:
-    """Next-best products for the person (rules applied; popular products fill up)."""
+    """Next-best products for the person (rules applied; popular products fill up; only
+    active catalogue products once the catalogue has any product)."""
     get_person(session, person_id)
-    found = recommend_for_person(ingestion.store, person_id=person_id, limit=limit)
+    catalogue = records_catalogue(session, base_currency=settings.base_currency)
+    found = recommend_for_person(
+        ingestion.store, person_id=person_id, limit=limit, catalogue=catalogue
+    )
     return RecommendationsOut(
         person_id=person_id,
         items=[
