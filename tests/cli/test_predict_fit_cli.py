@@ -12,6 +12,7 @@ from cli_support import run_cli
 from sqlalchemy import insert
 
 from crm_orders_support import add_order, days_ago, write_simulated
+from recs_support import add_purchases, planted_shop
 from twofold.events.store import EventStore, event_store_path
 from twofold.store.database import Database
 from twofold.store.models import Person, User
@@ -97,3 +98,23 @@ def test_too_little_data_bad_options_and_a_running_server_are_refused(
     finally:
         held.close()
     assert fits(home) == 0
+
+
+def test_recommendations_fit_and_evaluate(home: Path, database_url: str) -> None:
+    store = EventStore(event_store_path(home))
+    try:
+        add_purchases(store, planted_shop(200, seed=3))
+    finally:
+        store.close()
+    done = run_cli(home, database_url, "predict", "recommendations", "--k", "5")
+    assert done.returncode == 0, done.stderr
+    assert "Recommendations fitted: 75 products" in done.stdout
+    assert "item-to-item" in done.stdout
+    assert "most popular" in done.stdout
+    as_json = run_cli(home, database_url, "predict", "recommendations", "--no-evaluate", "--json")
+    assert as_json.returncode == 0, as_json.stderr
+    body = json.loads(as_json.stdout)
+    assert (body["products"], body["evaluation"]) == (75, None)
+    bad = run_cli(home, database_url, "predict", "recommendations", "--k", "0")
+    assert bad.returncode != 0
+    assert fits(home) == 0  # the predictions were not touched

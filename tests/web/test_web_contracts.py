@@ -8,6 +8,7 @@ import httpx
 from web_support import XSS_NAME, log_in
 
 from support import PASSWORD
+from twofold.account_value.compute import recompute_account_values
 from twofold.accounts.actions import create_account
 from twofold.accounts.schemas import AccountCreate
 from twofold.contracts.actions import create_contract
@@ -38,6 +39,7 @@ def test_contracts_abm_and_health_pages(live_server: str, database: Database, ad
                 mrr="100",
             )
             create_contract(session, actor=actor, data=data)
+        recompute_account_values(session, actor=None, now=utcnow())
         recompute_health(session, actor=None, store=None, now=utcnow(), default_lead_days=90)
     with httpx.Client(base_url=live_server, timeout=30) as client:
         assert log_in(client, admin.email, PASSWORD).status_code == 303
@@ -58,6 +60,11 @@ def test_contracts_abm_and_health_pages(live_server: str, database: Database, ad
         assert "<html" not in panel.text
         assert "Contract Unplanned ends in 20 days with no renewal deal" in panel.text
         assert "Forgotten" in panel.text
+        # Account value: "Fresh" started within the grace days of both other terms' ends.
+        assert "Account value" in panel.text
+        assert "Already renewed as Fresh" in panel.text
+        assert "1 of 1 past terms renewed" in panel.text
+        assert "Ends in 360 days with no renewal deal yet" in panel.text
         account_page = client.get(f"/accounts/{acme}")
         assert f'hx-get="/accounts/{acme}/intelligence"' in account_page.text
         assert client.get("/accounts/999999/intelligence").status_code == 404

@@ -14,6 +14,7 @@ import pytest
 from web_support import log_in
 
 from crm_orders_support import add_order, write_simulated
+from recs_support import add_purchases, family_of, planted_shop
 from support import PASSWORD, ThreadedServer
 from twofold.api.app import create_app
 from twofold.core.settings import Settings
@@ -21,6 +22,7 @@ from twofold.core.time import utcnow
 from twofold.ingest.runtime import Ingestion
 from twofold.persons.actions import create_person
 from twofold.persons.schemas import PersonCreate
+from twofold.recommendations.refresh import refresh_recommendations
 from twofold.store.database import Database
 from twofold.store.models import User
 
@@ -95,6 +97,30 @@ def test_a_fitted_installation_shows_economics_and_predictions(
     profile = client.get(f"/people/{person.id}").text
     assert 'id="predictions-heading"' in profile
     assert "0 days ago" in profile  # Ann bought today
+
+
+def test_recommendations_on_the_profile_and_the_economics_page(
+    site: tuple[httpx.Client, Ingestion], database: Database, admin: User
+) -> None:
+    client, ingestion = site
+    with database.transaction() as session:
+        actor = session.merge(admin)
+        people = [
+            create_person(session, actor=actor, data=PersonCreate(first_name=f"P{n}")).id
+            for n in range(300)
+        ]
+    purchases = planted_shop(300, seed=5)
+    add_purchases(ingestion.store, [(people[p - 1], at, skus) for p, at, skus in purchases])
+    refresh_recommendations(ingestion.store, k=5)
+    page = client.get("/economics").text
+    assert 'id="recommendation-check"' in page
+    assert "Item-to-item" in page
+    first = people[0]
+    family = family_of(purchases[0][2][0])
+    profile = client.get(f"/people/{first}").text
+    assert 'id="recommendations-heading"' in profile
+    assert f"Product F{family}-" in profile.split('id="recommendations"')[1].split("</ul>")[0]
+    assert "bought together" in profile
 
 
 @pytest.mark.parametrize(

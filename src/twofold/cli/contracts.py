@@ -1,4 +1,4 @@
-"""``twofold contracts`` and ``twofold accounts``: renewal deals and account health."""
+"""``twofold contracts`` and ``twofold accounts``: renewal deals, account health and value."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from twofold.account_value.compute import recompute_account_values
 from twofold.cli.setup import initialise
 from twofold.contracts.renewals import run_renewals
 from twofold.core.errors import TwofoldError
@@ -77,5 +78,26 @@ def accounts_health() -> None:
                 default_lead_days=settings.renewal_lead_days,
             )
         console.print(f"Health recomputed for {count} accounts")
+    finally:
+        database.dispose()
+
+
+@accounts_app.command("value")
+def accounts_value() -> None:
+    """Refit the renewal rates and recompute every account's value (renewal outlooks,
+    expected contract value, expansion); prints the rates per segment."""
+    settings = load_settings()
+    database = initialise(settings)
+    try:
+        with database.transaction() as session:
+            run = recompute_account_values(session, actor=None, now=utcnow())
+        table = Table("segment", "past terms", "renewed", "rate")
+        for rate in run.rates.table():
+            table.add_row(rate.label, str(rate.terms), str(rate.renewed), f"{rate.rate * 100:.1f}%")
+        console.print(table if run.rates.learned else "No contract term has ended yet.")
+        contracts = sum(len(result.contracts) for result in run.results)
+        console.print(
+            f"Account value recomputed for {len(run.results)} accounts, {contracts} contracts"
+        )
     finally:
         database.dispose()

@@ -1,7 +1,8 @@
 """``twofold predict``: ``clv`` fits BG/NBD or Pareto/NBD and Gamma-Gamma to a transactions
 CSV (standalone: it reads only the file); ``fit`` fits on the CRM's own orders and writes
 every person's predictions (like the server's daily refit; refused while a server holds the
-event store — use ``POST /api/v1/predictions/refresh`` then). Parameters are named as in the
+event store — use ``POST /api/v1/predictions/refresh`` then); ``recommendations`` refits the
+product recommendations after a holdout check. Parameters are named as in the
 papers (docs/predictions.md); ``--json`` prints them for scripts.
 """
 
@@ -32,6 +33,7 @@ from twofold.predictions.refresh import refresh_predictions
 from twofold.predictions.scoring import WEEKS_PER_YEAR
 from twofold.predictions.summaries import summarise_transactions
 from twofold.predictions.transactions_file import TransactionColumns, read_transactions_csv
+from twofold.recommendations.refresh import refresh_recommendations
 from twofold.segments.engine import SegmentEngine
 
 predict_app = typer.Typer(help="Customer-base models: CLV, churn, next purchase.")
@@ -178,4 +180,51 @@ def _print_table(result: dict[str, Any]) -> None:
     console.print(
         f"log-likelihood: purchases {result['log_likelihood']:.1f}, "
         f"spend {result['spend_log_likelihood']:.1f} ({result['spend_customers']} customers)"
+    )
+
+
+@predict_app.command("recommendations")
+def fit_recommendations(
+    *,
+    evaluate: Annotated[
+        bool, typer.Option("--evaluate/--no-evaluate", help="holdout check before the refit")
+    ] = True,
+    k: Annotated[
+        int, typer.Option(help="recommendations per person in the check", min=1, max=100)
+    ] = 10,
+    json_output: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Refit the product recommendations on the CRM's orders; with --evaluate (the default)
+    first compare item-to-item with most popular on the last 20 % of purchases."""
+    try:
+        with person_stores() as stores, RichProgress(errors) as progress:
+            fit, evaluation = refresh_recommendations(
+                stores.events, evaluate=evaluate, k=k, progress=progress
+            )
+    except EventStoreBusy:
+        raise _fail(SERVER_RUNNING.format(api="POST /api/v1/recommendations/refit")) from None
+    if json_output:
+        summary = {"fit_id": fit.fit_id, **asdict(fit.counts), "evaluation": evaluation}
+        typer.echo(orjson.dumps(summary).decode())
+        return
+    console.print(
+        f"Recommendations fitted: {fit.counts.products} products, {fit.counts.pairs} "
+        f"neighbour pairs from {fit.counts.buyers} buyers ({fit.seconds:.1f} s)."
+    )
+    if evaluation is not None:
+        _print_evaluation(evaluation)
+
+
+def _print_evaluation(evaluation: dict[str, Any]) -> None:
+    if "error" in evaluation:
+        console.print(f"Not evaluated: {evaluation['error']}")
+        return
+    measures = ("hit_rate", "precision", "recall", "coverage")
+    table = Table(f"at k = {evaluation['k']}", *(m.replace("_", " ") for m in measures))
+    for label, key in (("item-to-item", "item_to_item"), ("most popular", "most_popular")):
+        table.add_row(label, *(f"{evaluation[key][m] * 100:.1f}%" for m in measures))
+    console.print(table)
+    console.print(
+        f"{evaluation['people']} people bought {evaluation['holdout_products']} new products "
+        f"after {evaluation['split_at'][:10]}."
     )

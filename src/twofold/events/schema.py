@@ -275,6 +275,44 @@ SEGMENT_STATEMENTS: Final = (
     """,
 )
 
+# Item-to-item recommendations (recommendations/, decision 0021): per product its buyers, the
+# name and price last seen, whether people buy it again, and its top-N co-purchase neighbours.
+# Aggregates only (no person ids), so an erasure has nothing to remove here.
+RECOMMENDATION_STATEMENTS: Final = (
+    """
+    CREATE TABLE IF NOT EXISTS product_facts (
+        product_key VARCHAR PRIMARY KEY,
+        name VARCHAR,
+        price DECIMAL(18, 4),
+        currency VARCHAR,
+        buyers BIGINT NOT NULL,
+        repeat_buyers BIGINT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS product_neighbours (
+        product_key VARCHAR NOT NULL,
+        neighbour_key VARCHAR NOT NULL,
+        similarity DOUBLE NOT NULL,
+        co_buyers BIGINT NOT NULL,
+        PRIMARY KEY (product_key, neighbour_key)
+    )
+    """,
+    "CREATE SEQUENCE IF NOT EXISTS recommendation_fit_ids START 1",
+    """
+    CREATE TABLE IF NOT EXISTS recommendation_fits (
+        fit_id BIGINT PRIMARY KEY DEFAULT nextval('recommendation_fit_ids'),
+        fitted_at TIMESTAMP NOT NULL,
+        products BIGINT NOT NULL,
+        pairs BIGINT NOT NULL,
+        buyers BIGINT NOT NULL,
+        settings JSON NOT NULL,
+        evaluation JSON,
+        seconds DOUBLE NOT NULL
+    )
+    """,
+)
+
 STATEMENTS: Final = (
     "CREATE SEQUENCE IF NOT EXISTS event_ids START 1",
     """
@@ -358,6 +396,7 @@ STATEMENTS: Final = (
     *PROFILE_STATEMENTS,
     *SHOPIFY_STATEMENTS,
     *SEGMENT_STATEMENTS,
+    *RECOMMENDATION_STATEMENTS,
     # Identifiers of erased persons, as SHA-256 of the (normalised) value: messages carrying
     # one are dropped when their segment is loaded, so an erased person is not re-created
     # from events still in the journal or sent later (docs/decisions/0009-merge-and-privacy.md).

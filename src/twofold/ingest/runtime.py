@@ -37,6 +37,7 @@ from twofold.ingest.sources import create_source, find_source, source_for_write_
 from twofold.persons.erasure import settle_pending_erasures
 from twofold.persons.stores import PersonStores
 from twofold.profiles.refresh import refresh_after_load, underived_loads
+from twofold.recommendations.refresh import refresh_recommendations
 from twofold.segments.engine import SegmentEngine
 from twofold.shopify.redaction import carry_out_redactions
 from twofold.store.database import Database
@@ -474,6 +475,11 @@ class Ingestion:
         if now - self._predictions_tried_at < interval:
             return
         self._predictions_tried_at = now
+        try:  # the recommendations are refitted on the same clock, failing on their own
+            refresh_recommendations(self.store)
+        except Exception as error:
+            self.last_error = error
+            log.exception("could not refit the recommendations")
         try:
             report = self.refresh_predictions()
         except TwofoldError as error:  # too few customers yet: say why, try again within the hour

@@ -1,7 +1,8 @@
 """Run-time settings of account intelligence, kept as JSON in ``config_entries``.
 
 Health weights are the most points each signal can take off a perfect 100; the defaults
-add up to 100 (decision 0015). Revenue per employee estimates a wallet without a
+of decision 0015 add up to 100, the learned renewal probability (decision 0021) adds 10 more
+(the score is clamped at 0). Revenue per employee estimates a wallet without a
 potential of its own.
 """
 
@@ -33,6 +34,7 @@ class Signal(StrEnum):
     CHAMPION = "champion_left"
     SUPPORT = "open_support_issues"
     RENEWAL = "renewal_risk"
+    RENEWAL_PROBABILITY = "renewal_probability"
     PRODUCT_USAGE = "product_usage"
 
 
@@ -43,6 +45,7 @@ DEFAULT_WEIGHTS: dict[Signal, int] = {
     Signal.CHAMPION: 15,
     Signal.SUPPORT: 15,
     Signal.RENEWAL: 10,
+    Signal.RENEWAL_PROBABILITY: 10,
     Signal.PRODUCT_USAGE: 10,
 }
 

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, cast, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from twofold.account_value.queries import RiskiestRenewal, riskiest_renewals
 from twofold.contracts.renewals import lead_days_of
 from twofold.core.enums import ActivityKind, BuyingRole, ContractStatus, StageKind
 from twofold.core.time import as_utc
@@ -57,6 +58,7 @@ class AccountFacts:
     endings: list[ContractEnding] = field(default_factory=list)
     active_contract: tuple[str, Decimal, str] | None = None  # name, ARR, currency
     won_deal: tuple[str, date] | None = None
+    riskiest_renewal: RiskiestRenewal | None = None  # stored by account_value
 
 
 def gather_facts(
@@ -91,6 +93,8 @@ def gather_facts(
         of(account_id).active_contract = of(account_id).active_contract or (name, arr, currency)
     for account_id, name, closed in _won_deals(session, now, account_ids):
         of(account_id).won_deal = of(account_id).won_deal or (name, closed)
+    for account_id, riskiest in riskiest_renewals(session, account_ids=account_ids).items():
+        of(account_id).riskiest_renewal = riskiest
     return facts
 
 

@@ -60,6 +60,7 @@ def score_account(
         _champion(inputs.facts, weights[Signal.CHAMPION]),
         _support(inputs.facts, weights[Signal.SUPPORT]),
         _renewal(inputs.facts, weights[Signal.RENEWAL], now.date()),
+        _renewal_probability(inputs.facts, weights[Signal.RENEWAL_PROBABILITY]),
         _product_usage(inputs, weights[Signal.PRODUCT_USAGE], now),
     ]
     score = max(0, min(PERFECT, PERFECT + sum(reason.points for reason in reasons)))
@@ -155,6 +156,21 @@ def _renewal(facts: AccountFacts, weight: int, today: date) -> Reason:
     if facts.endings:
         return _reason(Signal.RENEWAL, 0, "Contracts ending soon have a renewal deal or auto-renew")
     return _reason(Signal.RENEWAL, 0, "No contract ends soon")
+
+
+def _renewal_probability(facts: AccountFacts, weight: int) -> Reason:
+    """The learned chance that the account's riskiest active contract renews: the share
+    lost is the chance it does not (decision 0021)."""
+    riskiest = facts.riskiest_renewal
+    if riskiest is None:
+        return _reason(Signal.RENEWAL_PROBABILITY, 0, "No active contract up for renewal")
+    percent = f"{riskiest.probability * 100:.0f}%"
+    if not riskiest.learned:
+        message = "Renewal probability not learned yet (no contract term has ended)"
+        return _reason(Signal.RENEWAL_PROBABILITY, 0, message)
+    lost = points(weight, Decimal(1) - Decimal(str(riskiest.probability)))
+    message = f"Contract {riskiest.contract_name} is {percent} likely to renew"
+    return _reason(Signal.RENEWAL_PROBABILITY, lost, message)
 
 
 def _product_usage(inputs: HealthInputs, weight: int, now: datetime) -> Reason:

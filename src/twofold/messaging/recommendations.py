@@ -1,9 +1,11 @@
 """The ``recommendations`` block of message templates.
 
-A provider answers up to ``limit`` products for a person. Until product recommendations land
-(issue 6), :func:`no_recommendations` is the provider: templates can already loop over
-``recommendations`` (``{% for product in recommendations %}...{% else %}...{% endfor %}``) and
-show their fallback. A real provider is passed to the sender worker; nothing else changes.
+A provider answers up to ``limit`` products for a person. The sender worker is given
+``recommendations.serving.ItemToItemProvider`` (co-purchase similarity with the business
+rules, decision 0021); :func:`no_recommendations` stays for callers without an event store.
+Templates loop over ``recommendations``
+(``{% for product in recommendations %}...{% else %}...{% endfor %}``) and show their fallback
+when there is nothing to recommend.
 """
 
 from __future__ import annotations

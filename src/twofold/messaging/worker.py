@@ -20,6 +20,8 @@ from twofold.messaging.sender import OutboxSender
 from twofold.messaging.transports import HttpProviderTransport, SmtpTransport, Transport
 from twofold.messaging.webhooks.delivery import WebhookDispatcher
 from twofold.messaging.webhooks.feeds import feeds_for
+from twofold.recommendations.catalogue import CatalogueCache
+from twofold.recommendations.serving import ItemToItemProvider
 from twofold.store.database import Database
 
 log = logging.getLogger(__name__)
@@ -72,6 +74,9 @@ def outbox_sender_for(settings: Settings, database: Database, store: EventStore)
         policy=settings.sending,
         transports=transports_for(settings),
         erased=erased_identifiers(store),
+        recommendations=ItemToItemProvider(
+            store, catalogue=CatalogueCache(database, base_currency=settings.base_currency)
+        ),
     )
 
 

@@ -1,9 +1,10 @@
-"""The account jobs thread: renewal deals and the daily health snapshot.
+"""The account jobs thread: renewal deals, the daily account values and health snapshot.
 
 A small daemon thread started by the app's lifespan (not the ingestion loader thread: a
 slow recompute must never hold up event loading). Every ``interval`` seconds it makes the
 renewal deals that are due; once a day (at the first pass of a new UTC day, and at start
-when today has no snapshot yet) it recomputes every account's health. Both are safe to
+when today has no snapshot yet) it recomputes every account's value (renewal outlooks,
+decision 0021) and then its health, which reads them. Both are safe to
 repeat: renewals are unique per contract term, and a day's snapshot is replaced.
 """
 
@@ -15,6 +16,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from twofold.account_value.compute import compute_account_values, store_account_values
 from twofold.contracts.renewals import run_renewals
 from twofold.core.time import utcnow
 from twofold.events.store import EventStore
@@ -84,6 +86,10 @@ class AccountJobs:
             )
             if self._health_day is None and done_today is not None:
                 return  # a process that started today already took today's snapshot
+            values = compute_account_values(session, today=now.date())
+        with self.database.transaction() as session:
+            store_account_values(session, values, now=now, everything=True)
+        with self.database.transaction(write=False) as session:
             results = compute_health(
                 session, store=self.store, now=now, default_lead_days=self.renewal_lead_days
             )

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends
 from twofold.api.dependencies import get_api_user, get_api_user_in_own_transaction
 from twofold.api.routes import (
     account_intelligence,
+    account_value,
     accounts,
     activities,
     admin,
@@ -33,6 +34,7 @@ from twofold.api.routes import (
     profiles,
     quotas,
     quotes,
+    recommendations,
     segments,
     sequences,
     sources,
@@ -47,6 +49,7 @@ for module in (
     duplicates,
     accounts,
     account_intelligence,
+    account_value,
     persons,
     memberships,
     pipelines,
@@ -72,6 +75,7 @@ for module in (
     identity_conflicts,
     segments,
     predictions,
+    recommendations,
     economics,
     consent,
     messages,

@@ -10,7 +10,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, Field
 
-from twofold.api.dependencies import ApiUser, AppSettings, DbSession, ExpectedVersion
+from twofold.api.dependencies import (
+    ApiUser,
+    AppSettings,
+    DbSession,
+    EventIngestion,
+    ExpectedVersion,
+)
 from twofold.api.routes.support import Paging, set_etag
 from twofold.api.schemas.common import ListOut, OutModel, RecordOut
 from twofold.core.inputs import InputModel
@@ -18,9 +24,10 @@ from twofold.messaging import outbox, templates
 from twofold.messaging.bounces import record_bounce
 from twofold.messaging.channels import Channel, OnLimit, Purpose
 from twofold.messaging.compose import LinkSettings, context_for
-from twofold.messaging.recommendations import no_recommendations
 from twofold.messaging.suppressions import ensure_can_manage_audience
 from twofold.persons.actions import get_person
+from twofold.recommendations.catalogue import records_catalogue
+from twofold.recommendations.serving import ItemToItemProvider
 from twofold.store.models import OutboxMessage
 
 router = APIRouter(tags=["messaging"])
@@ -196,7 +203,12 @@ def delete_template(template_id: int, session: DbSession, user: ApiUser) -> None
 
 @router.post("/message-templates/{template_id}/preview")
 def preview_template(
-    template_id: int, data: PreviewIn, session: DbSession, user: ApiUser, settings: AppSettings
+    template_id: int,
+    data: PreviewIn,
+    session: DbSession,
+    user: ApiUser,
+    settings: AppSettings,
+    ingestion: EventIngestion,
 ) -> PreviewOut:
     """The template rendered for a chosen person (nothing is queued or sent)."""
     ensure_can_manage_audience(user)
@@ -206,7 +218,9 @@ def preview_template(
                           purpose="marketing", variables=data.variables)  # fmt: skip
     links = LinkSettings(base=settings.link_base, secret_key=settings.secret_key,
                          email_from=settings.email_from)  # fmt: skip
-    context = context_for(person, draft, links=links, recommendations=no_recommendations)
+    catalogue = records_catalogue(session, base_currency=settings.base_currency)
+    provider = ItemToItemProvider(ingestion.store, catalogue=lambda: catalogue)
+    context = context_for(person, draft, links=links, recommendations=provider)
     rendered = templates.render(template, context)
     return PreviewOut(subject=rendered.subject, html=rendered.html, text=rendered.text)
 

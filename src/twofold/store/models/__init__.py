@@ -1,5 +1,6 @@
 """All tables, importable from one place (Alembic and the test harness need the full metadata)."""
 
+from twofold.store.models.account_value import AccountValue, ContractValue, RenewalRateFit
 from twofold.store.models.accounts import Account, Membership
 from twofold.store.models.activities import (
     Activity,
@@ -63,6 +64,7 @@ __all__ = [
     "AccountGroup",
     "AccountHealth",
     "AccountPotential",
+    "AccountValue",
     "Activity",
     "ApiKey",
     "Base",
@@ -73,6 +75,7 @@ __all__ = [
     "Contract",
     "ContractLine",
     "ContractRenewal",
+    "ContractValue",
     "CustomFieldDefinition",
     "Deal",
     "DealForecastMonth",
@@ -103,6 +106,7 @@ __all__ = [
     "Quota",
     "Quote",
     "QuoteLine",
+    "RenewalRateFit",
     "SalesSequence",
     "Segment",
     "SequenceEnrollment",

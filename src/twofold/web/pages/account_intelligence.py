@@ -1,5 +1,6 @@
 """The account page's intelligence panel: health with reasons and history, ABM status,
-share of wallet, whitespace and the account's contracts.
+account value (renewal outlooks, expected value, expansion), share of wallet, whitespace and
+the account's contracts.
 
 It is fetched after the page has drawn (HTMX, ``hx-trigger="load"``), so computing the
 health never slows the account page; without JavaScript it is a page of its own.
@@ -10,6 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from twofold.account_value.queries import stored_account_value
 from twofold.accounts.actions import get_account
 from twofold.api.dependencies import AppSettings
 from twofold.contracts.queries import ContractFilters, list_contracts, renewal_deal_ids
@@ -62,6 +64,7 @@ def account_intelligence(
                 session, account=account, base_currency=settings.base_currency, today=now.date()
             ),
             "whitespace": whitespace(session, account=account),
+            "value": stored_account_value(session, account_id=account.id),
             "contracts": contracts,
             "renewals": renewal_deal_ids(session, contracts),
         },

@@ -17,6 +17,7 @@ from twofold.economics.cohorts import cohort_matrix
 from twofold.economics.report import DEFAULT_CHURN_DAYS, economics_report, parse_options
 from twofold.orders.base_currency import exchange_rates, stage_purchases
 from twofold.predictions import queries
+from twofold.recommendations.fit import latest_fit as latest_recommendation_fit
 from twofold.web.dependencies import DbSession, WebUser
 from twofold.web.economics_charts import (
     cohort_heatmap,
@@ -76,6 +77,7 @@ def economics_page(
             "end_value": monthly["end"],
             "churn_days": churn_days,
             "refit_error": ingestion.predictions_error,
+            "recommendation_fit": latest_recommendation_fit(ingestion.store),
             **predictions,
         },
     )

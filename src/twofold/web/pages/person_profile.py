@@ -21,6 +21,8 @@ from twofold.ingest.sources import list_sources
 from twofold.messaging.consent import ChannelConsent, consent_history, consent_of
 from twofold.persons.actions import get_person
 from twofold.predictions.queries import person_predictions
+from twofold.recommendations.catalogue import records_catalogue
+from twofold.recommendations.serving import RankedProduct, recommend_for_person
 from twofold.store.models import ConsentChange, IdentityConflict, Person
 from twofold.web.dependencies import DbSession, WebUser, is_htmx
 from twofold.web.pages.shared import RecordId
@@ -29,6 +31,7 @@ from twofold.web.templating import identity_of, render
 
 router = APIRouter()
 EVENTS_PER_PAGE = 20
+RECOMMENDATIONS_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class ProfileView:
     events: EventPage
     open_conflicts: int
     predictions: dict[str, Any] | None
+    recommendations: list[RankedProduct]
     may_merge: bool
     may_export: bool
     may_erase: bool
@@ -90,6 +94,7 @@ def profile_view(request: Request, session: Session, person: Person) -> ProfileV
         events=event_page(session, ingestion_of(request).store, person.id, None),
         open_conflicts=int(conflicts or 0),
         predictions=_predictions(request, person.id),
+        recommendations=_recommendations(request, session, person.id),
         may_merge=role in AUDIENCE_ROLES,
         may_export=role in AUDIENCE_ROLES,
         may_erase=role == Role.ADMIN,
@@ -98,6 +103,16 @@ def profile_view(request: Request, session: Session, person: Person) -> ProfileV
         consent_actors=user_names(session, (change.actor_id for change in changes)),
         may_change_consent=role in {Role.ADMIN, Role.MANAGER, Role.MARKETER}
         or (role == Role.REP and identity is not None and person.owner_id == identity.user_id),
+    )
+
+
+def _recommendations(request: Request, session: Session, person_id: int) -> list[RankedProduct]:
+    """Next-best products (decision 0021), as a message would show them."""
+    base_currency = request.app.state.settings.base_currency
+    catalogue = records_catalogue(session, base_currency=base_currency)
+    store = ingestion_of(request).store
+    return recommend_for_person(
+        store, person_id=person_id, limit=RECOMMENDATIONS_SHOWN, catalogue=catalogue
     )
 
 
