@@ -128,6 +128,8 @@ class RecordType(StrEnum):
     PIPELINE = "pipeline"
     EXCHANGE_RATE = "exchange_rate"
     CONTRACT = "contract"
+    LEAD = "lead"
+    FORM = "form"
 
 
 class CustomFieldType(StrEnum):
@@ -165,3 +167,13 @@ class AbmStatus(StrEnum):
     IN_PIPELINE = "in_pipeline"
     NURTURE = "nurture"
     COLD = "cold"
+
+
+class LeadStatus(StrEnum):
+    """Where a lead stands in qualification; ``converted`` is final."""
+
+    NEW = "new"
+    WORKING = "working"
+    QUALIFIED = "qualified"
+    DISQUALIFIED = "disqualified"
+    CONVERTED = "converted"

@@ -33,6 +33,7 @@ from twofold.store.models.intelligence import (
     ConfigEntry,
     HealthSnapshot,
 )
+from twofold.store.models.leads import FormSubmission, Lead, LeadAssignmentRule, WebForm
 from twofold.store.models.messaging import (
     ConsentChange,
     ConsentState,
@@ -76,9 +77,12 @@ __all__ = [
     "FlowRun",
     "FlowStepVisit",
     "ForecastSubmission",
+    "FormSubmission",
     "HealthSnapshot",
     "IdentityConflict",
     "IdentityMapping",
+    "Lead",
+    "LeadAssignmentRule",
     "MarketingSpend",
     "Membership",
     "MessageTemplate",
@@ -93,6 +97,7 @@ __all__ = [
     "Suppression",
     "TimelineEntry",
     "User",
+    "WebForm",
     "WebSession",
     "WebhookDelivery",
     "WebhookSubscription",
