@@ -19,7 +19,13 @@ from twofold.auth.permissions import ensure_admin
 from twofold.core.errors import NotFound, PreconditionFailed, ValidationFailed
 from twofold.store.models import User, WebhookSubscription
 
-EVENT_TYPES: Final = ("segment.entered", "segment.exited", "deal.stage_changed", "order.created")
+EVENT_TYPES: Final = (
+    "segment.entered",
+    "segment.exited",
+    "deal.stage_changed",
+    "order.created",
+    "form.submitted",
+)
 SECRET_PREFIX: Final = "whsec_"  # noqa: S105 - a prefix, not a secret
 _PURPOSE: Final = b"twofold: outgoing webhook secrets"
 
