@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from twofold.accounts.actions import create_account, get_account
 from twofold.accounts.memberships import MembershipCreate, add_membership
 from twofold.accounts.schemas import AccountCreate
-from twofold.auth.permissions import ensure_can_edit
+from twofold.auth.permissions import EDIT_EVERYTHING, ensure_can_edit
 from twofold.core.enums import BuyingRole, LeadStatus, LifecycleStage, RecordType
 from twofold.core.errors import Conflict, NotFound, ValidationFailed
 from twofold.core.inputs import InputModel
@@ -155,8 +155,26 @@ def _membership(
     )
     if existing is not None:
         return existing
-    data = MembershipCreate(person_id=person.id, account_id=account.id, title=lead.title)
-    return add_membership(session, actor=actor, data=data)
+    if account.owner_id in (None, actor.id) or actor.role in EDIT_EVERYTHING:
+        data = MembershipCreate(person_id=person.id, account_id=account.id, title=lead.title)
+        return add_membership(session, actor=actor, data=data)
+    # The lead's owner may put its person at the matched account even when a colleague owns
+    # the account (matching by domain is the point of converting); the colleague sees it on
+    # the account's timeline.
+    membership = Membership(
+        person_id=person.id, account_id=account.id, title=lead.title, buying_roles=[]
+    )
+    session.add(membership)
+    session.flush()
+    append_to_timelines(
+        session,
+        actor=actor,
+        records=[(RecordType.ACCOUNT, account.id), (RecordType.PERSON, person.id)],
+        kind=kinds.MEMBERSHIP_ADDED,
+        summary=f"{display_name(person)} joined {account.name} (lead converted)",
+        changes={"title": membership.title, "department": None},
+    )
+    return membership
 
 
 def _open_deal(
