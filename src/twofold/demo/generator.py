@@ -30,6 +30,7 @@ from twofold.demo.bulk import (
 from twofold.demo.contracts import add_contracts
 from twofold.demo.deals import generate_deals
 from twofold.demo.forecasts import add_forecast_plan
+from twofold.demo.leads import add_leads
 from twofold.demo.load_schema import relaxed_for_load
 from twofold.demo.persons import generate_persons
 from twofold.demo.sizes import DemoSize
@@ -73,6 +74,7 @@ class DemoSummary:
     quotas: int = 0
     contracts: int = 0
     contract_lines: int = 0
+    leads: int = 0
     user_emails: list[str] = field(default_factory=list)
     user_password: str = DEMO_PASSWORD
     seconds: float = 0.0
@@ -118,6 +120,7 @@ def build_demo_company(
     analyze(database, ALL_SPECS)
     plan = add_forecast_plan(database, world, base_currency=base_currency)
     contracts = add_contracts(database, world)
+    leads = add_leads(database, world)
     links = sum(
         written[spec.name] for spec in (ACTIVITY_ACCOUNTS, ACTIVITY_PERSONS, ACTIVITY_DEALS)
     )
@@ -129,6 +132,7 @@ def build_demo_company(
         activities=written[ACTIVITIES.name], activity_links=links,
         timeline_entries=written[TIMELINE.name], exchange_rates=plan.exchange_rates,
         quotas=plan.quotas, contracts=contracts.contracts, contract_lines=contracts.lines,
+        leads=leads.leads,
         user_emails=list(world.team.emails),
         seconds=time.perf_counter() - started,
     )  # fmt: skip

@@ -50,7 +50,7 @@ def address_hash(secret_key: str, address: str) -> str:
 
 def submit_form(
     session: Session,
-    store: EventStore,
+    store: EventStore | None,
     *,
     form: WebForm,
     submitted: Mapping[str, Any],

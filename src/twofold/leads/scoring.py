@@ -81,12 +81,13 @@ def compute_score(
 
 
 def engagement_counts(
-    store: EventStore, *, person_ids: Iterable[int], rules: ScoringRules, now: datetime
+    store: EventStore | None, *, person_ids: Iterable[int], rules: ScoringRules, now: datetime
 ) -> dict[int, dict[EngagementRule, int]]:
-    """Per person, how many events each engagement rule counts (one query per rule)."""
+    """Per person, how many events each engagement rule counts (one query per rule); without
+    an event store (the demo builder, which runs before the server opens DuckDB) none."""
     people = sorted(set(person_ids))
     counts: dict[int, dict[EngagementRule, int]] = {person: {} for person in people}
-    if not people or not rules.engagement:
+    if not people or not rules.engagement or store is None:
         return counts
     with store.reader() as cursor:
         for rule in rules.engagement:
@@ -104,7 +105,7 @@ def engagement_counts(
 
 
 def rescore_leads(
-    session: Session, store: EventStore, leads: list[Lead], *, now: datetime | None = None
+    session: Session, store: EventStore | None, leads: list[Lead], *, now: datetime | None = None
 ) -> None:
     """Score ``leads`` afresh with the rules in force (on submit and on demand)."""
     moment = now or utcnow()
