@@ -1,6 +1,6 @@
 """The demo's leads: a "Contact sales" web form, assignment rules per sales region, scoring
 rules, and a few dozen submissions — from people at demo accounts (their domain matches)
-and at companies the CRM does not know yet — in every status, two of them converted.
+and at companies the CRM does not know yet — new, worked on, qualified, disqualified.
 
 Written through the domain functions (a few dozen rows), after the bulk load.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from twofold.core.enums import LeadStatus
@@ -21,10 +21,9 @@ from twofold.forms.schemas import FormCreate
 from twofold.forms.submissions import Visitor, submit_form
 from twofold.leads.actions import LeadUpdate, update_lead
 from twofold.leads.assignment import RuleCreate, create_rule, set_fallback_owner
-from twofold.leads.conversion import DealDraft, LeadConversion, convert_lead
 from twofold.leads.scoring_config import set_scoring_rules
 from twofold.store.database import Database
-from twofold.store.models import Account, Lead, User
+from twofold.store.models import Account, Lead, TimelineEntry, User
 
 LEADS = 40
 FIRST = ("Ava", "Ben", "Chloé", "Daan", "Elif", "Finn", "Grace", "Hugo", "Ines", "Jonas")
@@ -71,12 +70,14 @@ class LeadPlan:
     forms: int
     leads: int
     rules: int
+    timeline_entries: int
 
 
 def add_leads(database: Database, world: World) -> LeadPlan:
     """The demo form, rules and leads (fit scores only: the event store is not open yet)."""
     rng = world.rng("leads")
     with database.transaction() as session:
+        entries_before = session.scalar(select(func.count()).select_from(TimelineEntry)) or 0
         manager = session.get_one(User, world.team.managers[0])
         set_scoring_rules(session, actor=manager, document=DEMO_SCORING)
         rules = 0
@@ -150,17 +151,18 @@ def add_leads(database: Database, world: World) -> LeadPlan:
             if submitted is not None and submitted.lead_id is not None:
                 leads.append(submitted.lead_id)
         _vary_statuses(session, manager, leads)
-    return LeadPlan(forms=1, leads=len(leads), rules=rules)
+        session.flush()
+        entries = (
+            session.scalar(select(func.count()).select_from(TimelineEntry)) or 0
+        ) - entries_before
+    return LeadPlan(forms=1, leads=len(leads), rules=rules, timeline_entries=entries)
 
 
 def _vary_statuses(session: Session, manager: User, lead_ids: list[int]) -> None:
-    """Some leads worked on, qualified, disqualified and converted, like a real inbox."""
+    """Some leads worked on, qualified and disqualified, like a real inbox. None is
+    converted: that is the button to try (and the demo's org charts stay as generated)."""
     for position, lead_id in enumerate(lead_ids):
-        lead = session.get_one(Lead, lead_id)
-        if position in {0, 5}:
-            deal = DealDraft(amount="24000", currency="USD")
-            convert_lead(session, actor=manager, lead=lead, data=LeadConversion(deal=deal))
-        elif position % 5 in STATUS_BY_REMAINDER:
+        if position % 5 in STATUS_BY_REMAINDER:
             status, reason = STATUS_BY_REMAINDER[position % 5]
             data = LeadUpdate(status=status, disqualified_reason=reason)
-            update_lead(session, actor=manager, lead=lead, data=data)
+            update_lead(session, actor=manager, lead=session.get_one(Lead, lead_id), data=data)

@@ -75,6 +75,7 @@ def submit_form(
             form_id=form.id,
             fields=values,
         ),
+        now=now,
     )
     if clean.consent_given:
         set_consent(
@@ -106,6 +107,7 @@ def submit_form(
         records=[(RecordType.LEAD, captured.lead.id), (RecordType.PERSON, captured.person.id)],
         kind=kinds.FORM_SUBMITTED,
         summary=f"Submitted the form {form.name}",
+        at=now,
         changes={
             "submission_id": submission.id,
             "form_id": form.id,

@@ -20,7 +20,7 @@ from twofold.core.inputs import InputModel
 from twofold.core.places import parse_country
 from twofold.store.changes import apply_changes, ensure_version
 from twofold.store.config_entries import read_config, write_config
-from twofold.store.models import Lead, LeadAssignmentRule, User
+from twofold.store.models import LeadAssignmentRule, User
 
 FALLBACK_KEY: Final = "leads.fallback_owner_id"
 MAX_USERS: Final = 100
@@ -123,15 +123,16 @@ def set_fallback_owner(session: Session, *, actor: User, user_id: int | None) ->
     return user_id
 
 
-def choose_owner(session: Session, lead: Lead) -> int | None:
-    """The owner the rules give ``lead``: the first active rule whose countries include the
-    lead's (or that has none) hands out its next active user; else the fallback owner."""
+def choose_owner(session: Session, country: str | None) -> int | None:
+    """The owner the rules give a new lead from ``country``: the first active rule whose
+    countries include it (or that has none) hands out its next active user; else the
+    fallback owner."""
     for rule_id, countries in session.execute(
         select(LeadAssignmentRule.id, LeadAssignmentRule.countries)
         .where(LeadAssignmentRule.active.is_(True))
         .order_by(LeadAssignmentRule.position, LeadAssignmentRule.id)
     ):
-        if countries and lead.country not in countries:
+        if countries and country not in countries:
             continue
         owner = _next_in_turn(session, rule_id)
         if owner is not None:

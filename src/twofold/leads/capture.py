@@ -5,6 +5,7 @@ the rules."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from twofold.core.enums import LeadStatus, LifecycleStage, RecordType
 from twofold.core.text import search_text
+from twofold.core.time import utcnow
 from twofold.leads.assignment import choose_owner
 from twofold.leads.matching import lead_domain, person_for_email
 from twofold.persons.actions import display_name, refresh_derived_fields
@@ -63,38 +65,59 @@ class Captured:
 
 
 def capture_lead(
-    session: Session, *, actor: User | None, data: LeadInput, owner_id: int | None = None
+    session: Session,
+    *,
+    actor: User | None,
+    data: LeadInput,
+    owner_id: int | None = None,
+    now: datetime | None = None,
 ) -> Captured:
-    """Record ``data`` as a lead (``owner_id`` overrides the assignment rules)."""
+    """Record ``data`` as a lead (``owner_id`` overrides the assignment rules; ``now`` is
+    when it came in)."""
+    now = now or utcnow()
     person = person_for_email(session, data.email)
+    lead = None if person is None else _open_lead(session, person.id)
+    owner = None
+    if lead is None:  # a new lead is assigned (its new person gets the same owner)
+        owner = owner_id if owner_id is not None else choose_owner(session, data.country)
     new_person = person is None
     if person is None:
-        person = _new_person(session, actor=actor, data=data)
+        person = _new_person(session, actor=actor, data=data, owner_id=owner, now=now)
     else:
         _fill_person(person, data)
-    lead = session.scalar(
-        select(Lead)
-        .where(Lead.person_id == person.id, Lead.status.in_(OPEN_STATUSES))
-        .order_by(Lead.id.desc())
-        .limit(1)
-    )
     new_lead = lead is None
     if lead is None:
-        lead = Lead(person_id=person.id, status=LeadStatus.NEW.value, score=0, score_reasons=[])
+        lead = Lead(
+            person_id=person.id,
+            status=LeadStatus.NEW.value,
+            owner_id=owner,
+            score=0,
+            score_reasons=[],
+            created_at=now,
+            updated_at=now,
+        )
         _fill_lead(lead, data, replace=True)
         session.add(lead)
         session.flush()
-        lead.owner_id = owner_id if owner_id is not None else choose_owner(session, lead)
-        if new_person:
-            person.owner_id = lead.owner_id
-        _log_new_lead(session, actor, lead, person)
+        _log_new_lead(session, actor, lead, person, now)
     else:
         _fill_lead(lead, data, replace=False)
     session.flush()
     return Captured(lead=lead, person=person, new_person=new_person, new_lead=new_lead)
 
 
-def _new_person(session: Session, *, actor: User | None, data: LeadInput) -> Person:
+def _open_lead(session: Session, person_id: int) -> Lead | None:
+    return session.scalar(
+        select(Lead)
+        .where(Lead.person_id == person_id, Lead.status.in_(OPEN_STATUSES))
+        .order_by(Lead.id.desc())
+        .limit(1)
+    )
+
+
+def _new_person(
+    session: Session, *, actor: User | None, data: LeadInput, owner_id: int | None, now: datetime
+) -> Person:
     first, last = data.name_parts()
     person = Person(
         first_name=first[:200],
@@ -102,9 +125,12 @@ def _new_person(session: Session, *, actor: User | None, data: LeadInput) -> Per
         emails=[data.email],
         phones=[data.phone] if data.phone else [],
         title=data.title,
+        owner_id=owner_id,
         lifecycle_stage=LifecycleStage.LEAD.value,
         traits={"country": data.country} if data.country else {},
         custom={},
+        created_at=now,
+        updated_at=now,
     )
     refresh_derived_fields(person)
     session.add(person)
@@ -115,6 +141,7 @@ def _new_person(session: Session, *, actor: User | None, data: LeadInput) -> Per
         records=[(RecordType.PERSON, person.id)],
         kind=kinds.CREATED,
         summary=f"Person {display_name(person)} created from a lead ({data.source})",
+        at=now,
     )
     return person
 
@@ -152,12 +179,18 @@ def _fill_lead(lead: Lead, data: LeadInput, *, replace: bool) -> None:
     lead.search_text = search_text(lead.name, lead.email, lead.company, lead.domain)
 
 
-def _log_new_lead(session: Session, actor: User | None, lead: Lead, person: Person) -> None:
-    append_to_timelines(
-        session,
-        actor=actor,
-        records=[(RecordType.LEAD, lead.id), (RecordType.PERSON, person.id)],
-        kind=kinds.CREATED,
-        summary=f"Lead {lead.name or lead.email} created ({lead.source})",
-        changes={"lead_id": lead.id, "owner_id": lead.owner_id},
-    )
+def _log_new_lead(
+    session: Session, actor: User | None, lead: Lead, person: Person, now: datetime
+) -> None:
+    summary = f"Lead {lead.name or lead.email} created ({lead.source})"
+    changes = {"lead_id": lead.id, "owner_id": lead.owner_id}
+    for record, kind in ((RecordType.LEAD, kinds.CREATED), (RecordType.PERSON, kinds.LEAD_CREATED)):
+        append_to_timelines(
+            session,
+            actor=actor,
+            records=[(record, lead.id if record is RecordType.LEAD else person.id)],
+            kind=kind,
+            summary=summary,
+            changes=changes,
+            at=now,
+        )

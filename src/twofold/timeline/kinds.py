@@ -19,5 +19,6 @@ PERSONS_MERGED = "persons_merged"
 PERSON_ERASED = "person_erased"
 ACCOUNTS_MERGED = "accounts_merged"
 FORM_SUBMITTED = "form_submitted"
+LEAD_CREATED = "lead_created"  # on the person's timeline (the lead's own says "created")
 LEAD_ASSIGNED = "lead_assigned"
 LEAD_CONVERTED = "lead_converted"
