@@ -127,6 +127,9 @@ def test_lead_page_shows_reasons_and_escapes(site: Site) -> None:
         assert "<script>alert" not in xss.text
         assert "&lt;script&gt;" in xss.text
         assert client.get("/leads/999999").status_code == 404
+        older = client.get(f"/timeline/lead/{ids['vp']}", params={"before": 10**9})
+        assert older.status_code == 200
+        assert "Lead Vera Vos created" in older.text
 
 
 @pytest.fixture
