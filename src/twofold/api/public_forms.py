@@ -15,6 +15,7 @@ visitor submit that form).
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -38,6 +39,7 @@ from twofold.web.templating import CONTENT_SECURITY_POLICY, render
 router = APIRouter(prefix="/f", tags=["public forms"])
 MAX_BODY_BYTES: Final = 64 * 1024
 CORS: Final = {"Access-Control-Allow-Origin": "*"}
+_ORIGIN_HOST: Final = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 THANKS: Final = "Thank you — we received your message."
 
 
@@ -190,9 +192,9 @@ def _error(request: Request, error: TwofoldError, *, json_client: bool) -> Respo
 def _policy_allowing(redirect: str | None) -> str:
     """The page's CSP, with the redirect's origin allowed as a form target (browsers check
     ``form-action`` on the redirect after the post too)."""
-    if not redirect:
+    parts = urlsplit(redirect or "")
+    if not _ORIGIN_HOST.fullmatch(parts.netloc):  # nothing that could end the directive
         return CONTENT_SECURITY_POLICY
-    parts = urlsplit(redirect)
     return CONTENT_SECURITY_POLICY.replace(
         "form-action 'self'", f"form-action 'self' {parts.scheme}://{parts.netloc}"
     )

@@ -83,24 +83,33 @@ def compute_score(
 def engagement_counts(
     store: EventStore | None, *, person_ids: Iterable[int], rules: ScoringRules, now: datetime
 ) -> dict[int, dict[EngagementRule, int]]:
-    """Per person, how many events each engagement rule counts (one query per rule); without
-    an event store (the demo builder, which runs before the server opens DuckDB) none."""
+    """Per person, how many events each engagement rule counts (one query, a filtered count
+    per rule); without an event store (the demo builder, which runs before the server opens
+    DuckDB) none."""
     people = sorted(set(person_ids))
     counts: dict[int, dict[EngagementRule, int]] = {person: {} for person in people}
     if not people or not rules.engagement or store is None:
         return counts
+    filters, parameters = [], []
+    for rule in rules.engagement:
+        filters.append(
+            "count(*) FILTER (WHERE type = ? AND (? IS NULL OR name = ?) AND timestamp >= ?)"
+        )
+        since = naive_utc(now - timedelta(days=rule.within_days))
+        parameters.extend([rule.type, rule.event, rule.event, since])
+    longest = max(rule.within_days for rule in rules.engagement)
+    parameters.extend([people, naive_utc(now - timedelta(days=longest)), naive_utc(now)])
+    sql = (
+        f"SELECT person_id, {', '.join(filters)} FROM events "  # noqa: S608 - fixed fragments
+        "WHERE person_id IN (SELECT unnest(?::BIGINT[])) AND timestamp >= ? AND timestamp <= ? "
+        "GROUP BY person_id"
+    )
     with store.reader() as cursor:
-        for rule in rules.engagement:
-            since = naive_utc(now - timedelta(days=rule.within_days))
-            rows = cursor.execute(
-                "SELECT person_id, count(*) FROM events "
-                "WHERE person_id IN (SELECT unnest(?::BIGINT[])) AND type = ? "
-                "AND (? IS NULL OR name = ?) AND timestamp >= ? AND timestamp <= ? "
-                "GROUP BY person_id",
-                [people, rule.type, rule.event, rule.event, since, naive_utc(now)],
-            ).fetchall()
-            for person_id, count in rows:
-                counts[int(person_id)][rule] = int(count)
+        rows = cursor.execute(sql, parameters).fetchall()
+    for person_id, *per_rule in rows:
+        counts[int(person_id)] = {
+            rule: int(count) for rule, count in zip(rules.engagement, per_rule, strict=True)
+        }
     return counts
 
 
