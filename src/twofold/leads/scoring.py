@@ -90,7 +90,8 @@ def engagement_counts(
     counts: dict[int, dict[EngagementRule, int]] = {person: {} for person in people}
     if not people or not rules.engagement or store is None:
         return counts
-    filters, parameters = [], []
+    filters: list[str] = []
+    parameters: list[object] = []
     for rule in rules.engagement:
         filters.append(
             "count(*) FILTER (WHERE type = ? AND (? IS NULL OR name = ?) AND timestamp >= ?)"
