@@ -184,8 +184,11 @@ def clean_submission(
     """Check every submitted value against the form; every problem at once, by field name.
 
     Unknown fields are refused (a typo on the website must not lose data silently), except
-    the campaign parameters (``utm_*``).
+    the campaign parameters (``utm_*``). A filled honeypot is recognised before anything is
+    checked: a bot gets the same answer whatever else it sent.
     """
+    if submitted.get(HONEYPOT_FIELD) not in (None, "", False):
+        return CleanSubmission(values={}, consent_given=False, honeypot_filled=True)
     known = {field.name for field in fields} | RESERVED
     problems = [
         FieldProblem(str(name), "this form has no such field")
@@ -208,11 +211,8 @@ def clean_submission(
     consent = _flag(submitted.get(CONSENT_FIELD), name=CONSENT_FIELD, problems=problems)
     if problems:
         raise ValidationFailed("the submission is not valid", details=problems)
-    honeypot = submitted.get(HONEYPOT_FIELD)
     return CleanSubmission(
-        values=values,
-        consent_given=consent and has_consent,
-        honeypot_filled=honeypot not in (None, "", False),
+        values=values, consent_given=consent and has_consent, honeypot_filled=False
     )
 
 
