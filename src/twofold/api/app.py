@@ -18,11 +18,13 @@ from twofold.api.inbound import router as inbound_router
 from twofold.api.ingestion import router as ingestion_router
 from twofold.api.limits import BodySizeLimit
 from twofold.api.messaging_links import router as messaging_links_router
+from twofold.api.public_forms import router as public_forms_router
 from twofold.api.routes import api_router, own_transaction_router
 from twofold.api.webhooks import router as webhooks_router
 from twofold.auth.login_throttle import LoginThrottle
 from twofold.core.settings import Settings
 from twofold.flows.worker import FlowWorker
+from twofold.forms.flood import SubmissionLimiter
 from twofold.ingest.runtime import Ingestion
 from twofold.messaging.worker import (
     MessagingWorker,
@@ -121,6 +123,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     )
     app.state.settings = settings
     app.state.login_throttle = LoginThrottle()
+    app.state.form_limiter = SubmissionLimiter()
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(inbound_router)
@@ -129,6 +132,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     app.include_router(ingestion_router)
     app.include_router(webhooks_router)
     app.include_router(messaging_links_router)
+    app.include_router(public_forms_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -80,3 +80,9 @@ def ensure_can_export_audience(actor: User | None) -> None:
     """Member lists and ad-platform files carry contact data: admins, managers, marketers."""
     if actor is not None and actor.role not in AUDIENCE_ROLES | {Role.MANAGER}:
         raise PermissionDenied("only admins, managers and marketers can export segment members")
+
+
+def ensure_can_manage_forms(actor: User) -> None:
+    """Web forms are published on the company's sites: admins, managers and marketers."""
+    if actor.role not in AUDIENCE_ROLES | {Role.MANAGER}:
+        raise PermissionDenied("only admins, managers and marketers can change web forms")

@@ -130,6 +130,8 @@ class RecordType(StrEnum):
     CONTRACT = "contract"
     QUOTE = "quote"
     PRODUCT = "product"
+    LEAD = "lead"
+    FORM = "form"
 
 
 class CustomFieldType(StrEnum):
@@ -179,3 +181,13 @@ class QuoteStatus(StrEnum):
     ACCEPTED = "accepted"
     REJECTED = "rejected"
     EXPIRED = "expired"
+
+
+class LeadStatus(StrEnum):
+    """Where a lead stands in qualification; ``converted`` is final."""
+
+    NEW = "new"
+    WORKING = "working"
+    QUALIFIED = "qualified"
+    DISQUALIFIED = "disqualified"
+    CONVERTED = "converted"

@@ -30,6 +30,7 @@ from twofold.demo.bulk import (
 from twofold.demo.contracts import add_contracts
 from twofold.demo.deals import generate_deals
 from twofold.demo.forecasts import add_forecast_plan
+from twofold.demo.leads import add_leads
 from twofold.demo.load_schema import relaxed_for_load
 from twofold.demo.persons import generate_persons
 from twofold.demo.quotes import add_quotes
@@ -76,6 +77,7 @@ class DemoSummary:
     contracts: int = 0
     contract_lines: int = 0
     sequence_enrollments: int = 0
+    leads: int = 0
     user_emails: list[str] = field(default_factory=list)
     user_password: str = DEMO_PASSWORD
     seconds: float = 0.0
@@ -123,6 +125,7 @@ def build_demo_company(
     contracts = add_contracts(database, world)
     quotes = add_quotes(database, world)
     enrolled = add_sequences(database, world)
+    leads = add_leads(database, world)
     links = sum(
         written[spec.name] for spec in (ACTIVITY_ACCOUNTS, ACTIVITY_PERSONS, ACTIVITY_DEALS)
     )
@@ -132,10 +135,10 @@ def build_demo_company(
         deals=written[DEALS.name], stage_visits=written[STAGE_HISTORY.name],
         stakeholders=written[STAKEHOLDERS.name], partners=written[PARTNERS.name],
         activities=written[ACTIVITIES.name], activity_links=links,
-        timeline_entries=written[TIMELINE.name] + quotes.timeline_entries,
+        timeline_entries=written[TIMELINE.name] + quotes.timeline_entries + leads.timeline_entries,
         exchange_rates=plan.exchange_rates,
         quotas=plan.quotas, contracts=contracts.contracts, contract_lines=contracts.lines,
-        sequence_enrollments=enrolled,
+        sequence_enrollments=enrolled, leads=leads.leads,
         user_emails=list(world.team.emails),
         seconds=time.perf_counter() - started,
     )  # fmt: skip

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from twofold.auth.permissions import ensure_admin
 from twofold.core.errors import ValidationFailed
 from twofold.core.money import parse_amount
+from twofold.store.config_entries import write_config
 from twofold.store.models import ConfigEntry, User
 
 HEALTH_WEIGHTS_KEY = "health.weights"
@@ -71,7 +72,7 @@ def set_health_weights(
         if isinstance(weight, bool) or not isinstance(weight, int) or not 0 <= weight <= MAX_WEIGHT:
             raise ValidationFailed.on(name, f"must be a whole number from 0 to {MAX_WEIGHT}")
     current = {signal.value: weight for signal, weight in health_weights(session).items()}
-    _store(session, HEALTH_WEIGHTS_KEY, {**current, **weights})
+    write_config(session, HEALTH_WEIGHTS_KEY, {**current, **weights})
     return health_weights(session)
 
 
@@ -87,14 +88,5 @@ def set_revenue_per_employee(
     """Change the revenue per employee (admins)."""
     ensure_admin(actor)
     value = parse_amount(amount, base_currency)
-    _store(session, REVENUE_PER_EMPLOYEE_KEY, str(value))
+    write_config(session, REVENUE_PER_EMPLOYEE_KEY, str(value))
     return value
-
-
-def _store(session: Session, key: str, value: Any) -> None:
-    entry = session.get(ConfigEntry, key)
-    if entry is None:
-        session.add(ConfigEntry(key=key, value=value))
-    else:
-        entry.value = value
-    session.flush()

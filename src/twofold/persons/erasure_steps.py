@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from twofold.core.enums import RecordType
 from twofold.identity.mappings import forget_person
+from twofold.leads.person_links import erase_leads
 from twofold.persons.actions import display_name
 from twofold.store.models import (
     Activity,
@@ -229,6 +230,11 @@ def erase_timeline(session: Session, subject: ErasureSubject) -> int:
     )
 
 
+def erase_leads_of(session: Session, subject: ErasureSubject) -> int:
+    """Their leads (with the leads' timelines) and web form submissions."""
+    return erase_leads(session, subject.person_id)
+
+
 def erase_person_row(session: Session, subject: ErasureSubject) -> int:
     """The person record itself (profile, traits, emails, phones, custom fields)."""
     return affected_rows(session, delete(Person).where(Person.id == subject.person_id))
@@ -246,5 +252,6 @@ RECORD_STEPS: tuple[ErasureStep, ...] = (
     ErasureStep("memberships", erase_memberships),
     ErasureStep("reporting_lines", erase_reporting_lines),
     ErasureStep("timeline_entries", erase_timeline),
+    ErasureStep("leads", erase_leads_of),
     ErasureStep("person", erase_person_row),
 )

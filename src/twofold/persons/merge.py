@@ -27,6 +27,7 @@ from twofold.events.person_events import count_person_events, reassign_person_ev
 from twofold.identity.conflicts import open_conflict, settle_conflicts_of_merge
 from twofold.identity.events import mirror_mappings
 from twofold.identity.mappings import reassign_identifiers
+from twofold.leads.person_links import move_leads
 from twofold.persons.actions import display_name, get_person, refresh_derived_fields
 from twofold.persons.merge_links import (
     move_activity_links,
@@ -121,6 +122,7 @@ def merge_person_records(
         "deals": len(deal_ids),
         "deal_stakeholders": move_stakeholders(session, **ids),
         "contracts": len(move_contracts(session, customer="person", **ids)),
+        "leads": move_leads(session, **ids),
         "activities": move_activity_links(session, **ids),
         "timeline_entries": move_timeline(session, **ids),
     }

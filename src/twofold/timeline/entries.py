@@ -26,9 +26,11 @@ def append_to_timelines(
     summary: str,
     changes: Mapping[str, Any] | None = None,
     activity_id: int | None = None,
+    at: datetime | None = None,
 ) -> None:
-    """Write one entry to the timeline of each record the change touched."""
-    at = utcnow()
+    """Write one entry to the timeline of each record the change touched (``at``: when it
+    happened, if not now — a record stamped with an earlier ``created_at``)."""
+    at = at or utcnow()
     payload = {key: _jsonable(value) for key, value in (changes or {}).items()}
     for record_type, record_id in dict.fromkeys(records):
         session.add(

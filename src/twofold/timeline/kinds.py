@@ -25,3 +25,7 @@ QUOTE_STATUS_CHANGED = "quote_status_changed"
 SEQUENCE_CHANGED = "sequence_changed"
 LIST_MEMBER_ADDED = "list_member_added"
 LIST_MEMBER_REMOVED = "list_member_removed"
+FORM_SUBMITTED = "form_submitted"
+LEAD_CREATED = "lead_created"  # on the person's timeline (the lead's own says "created")
+LEAD_ASSIGNED = "lead_assigned"
+LEAD_CONVERTED = "lead_converted"

@@ -19,8 +19,10 @@ from twofold.web.pages import (
     exports,
     flows,
     forecast,
+    forms,
     identity_conflicts,
     imports,
+    leads,
     memberships,
     people,
     person_consent,
@@ -53,6 +55,8 @@ AREAS = (
     economics,
     flows,
     static_lists,
+    forms,  # /forms/new and /forms/field-row before /forms/{id}
+    leads,  # /leads/assign before /leads/{id}
     accounts,
     account_intelligence,
     account_page,

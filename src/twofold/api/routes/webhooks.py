@@ -21,7 +21,7 @@ router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
 class WebhookCreate(InputModel):
     """Where to post which events (``segment.entered``, ``segment.exited``,
-    ``deal.stage_changed``, ``order.created``)."""
+    ``deal.stage_changed``, ``order.created``, ``form.submitted``)."""
 
     url: str = Field(min_length=1, max_length=2000, examples=["https://example.com/hooks"])
     event_types: list[str] = Field(min_length=1, max_length=20)

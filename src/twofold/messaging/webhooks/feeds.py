@@ -3,9 +3,10 @@ write one delivery per matching subscription, in the transaction that moves the 
 an event is fanned out exactly once, whatever crashes).
 
 Feeds: segment entries and exits (DuckDB ``segment_transitions``, by ``transition_id``), deal
-stage changes (timeline entries of kind ``stage_changed``, by id) and new orders (DuckDB
-``orders``, by ``order_key``). A feed seen for the first time starts at its end: history is
-not replayed to new subscribers; nor are events older than a subscription.
+stage changes (timeline entries of kind ``stage_changed``, by id), new orders (DuckDB
+``orders``, by ``order_key``) and form submissions (``form_submissions``, by id). A feed
+seen for the first time starts at its end: history is not replayed to new subscribers; nor
+are events older than a subscription.
 """
 
 from __future__ import annotations
@@ -15,13 +16,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from twofold.core.time import as_utc, utcnow
 from twofold.events.store import EventStore
 from twofold.store.database import Database
-from twofold.store.models import FeedCursor, TimelineEntry, WebhookDelivery, WebhookSubscription
+from twofold.store.models import (
+    FeedCursor,
+    FormSubmission,
+    TimelineEntry,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from twofold.timeline.kinds import STAGE_CHANGED
 
 BATCH: Final = 500
@@ -123,6 +130,7 @@ def feeds_for(store: EventStore) -> list[Feed]:
         ),
         Feed("deal_stage_changes", ("deal.stage_changed",), _stages_newest, _stages_after),
         Feed("orders", ("order.created",), orders_newest, orders_after),
+        Feed("form_submissions", ("form.submitted",), _submissions_newest, _submissions_after),
     ]
 
 
@@ -165,6 +173,36 @@ def _stages_after(session: Session, position: int, limit: int) -> list[FeedEvent
             )
         )
     return events
+
+
+def _submissions_newest(session: Session) -> int:
+    return int(session.scalar(select(func.max(FormSubmission.id))) or 0)
+
+
+def _submissions_after(session: Session, position: int, limit: int) -> list[FeedEvent]:
+    submissions = session.scalars(
+        select(FormSubmission)
+        .where(FormSubmission.id > position)
+        .order_by(FormSubmission.id)
+        .limit(limit)
+    )
+    return [
+        FeedEvent(
+            position=submission.id,
+            event_type="form.submitted",
+            key=f"form-submission-{submission.id}",
+            occurred_at=submission.submitted_at,
+            data={
+                "submission_id": submission.id,
+                "form_id": submission.form_id,
+                "person_id": submission.person_id,
+                "lead_id": submission.lead_id,
+                "values": submission.values,
+                "consent_given": submission.consent_given,
+            },
+        )
+        for submission in submissions
+    ]
 
 
 def fan_out(

@@ -26,6 +26,7 @@ EVENT_TYPES: Final = (
     "deal.stage_changed",
     "order.created",
     "flow.webhook",
+    "form.submitted",
 )
 SECRET_PREFIX: Final = "whsec_"  # noqa: S105 - a prefix, not a secret
 _PURPOSE: Final = b"twofold: outgoing webhook secrets"

@@ -34,6 +34,7 @@ from twofold.store.models.intelligence import (
     ConfigEntry,
     HealthSnapshot,
 )
+from twofold.store.models.leads import FormSubmission, Lead, LeadAssignmentRule, WebForm
 from twofold.store.models.lists import StaticList, StaticListMember
 from twofold.store.models.messaging import (
     ConsentChange,
@@ -90,10 +91,13 @@ __all__ = [
     "FlowRun",
     "FlowStepVisit",
     "ForecastSubmission",
+    "FormSubmission",
     "HealthSnapshot",
     "IdentityConflict",
     "IdentityMapping",
     "InboundEmail",
+    "Lead",
+    "LeadAssignmentRule",
     "MarketingSpend",
     "Membership",
     "MessageTemplate",
@@ -119,6 +123,7 @@ __all__ = [
     "Suppression",
     "TimelineEntry",
     "User",
+    "WebForm",
     "WebSession",
     "WebhookDelivery",
     "WebhookSubscription",

@@ -1,4 +1,4 @@
-"""Older timeline entries of an account, person or deal ("Show older entries" on their pages).
+"""Older timeline entries of an account, person, deal or lead ("Show older entries" on their pages).
 
 HTMX gets the next entries as ``<li>`` elements that replace the link; without JavaScript the
 link opens a page of them.
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from twofold.accounts.actions import get_account
 from twofold.core.enums import RecordType
 from twofold.deals.actions import get_deal
+from twofold.leads.actions import get_lead
 from twofold.persons.actions import display_name, get_person
 from twofold.web.dependencies import DbSession, WebUser, is_htmx
 from twofold.web.forms import MAX_ID
@@ -31,6 +32,7 @@ class PagedRecord(StrEnum):
     ACCOUNT = RecordType.ACCOUNT.value
     PERSON = RecordType.PERSON.value
     DEAL = RecordType.DEAL.value
+    LEAD = RecordType.LEAD.value
 
 
 @router.get("/timeline/{record_type}/{record_id}", include_in_schema=False)
@@ -57,4 +59,7 @@ def _record(session: Session, record_type: PagedRecord, record_id: int) -> tuple
         return get_account(session, record_id).name, f"/accounts/{record_id}"
     if record_type == PagedRecord.PERSON:
         return display_name(get_person(session, record_id)), f"/people/{record_id}"
+    if record_type == PagedRecord.LEAD:
+        lead = get_lead(session, record_id)
+        return lead.name or lead.email or f"Lead {lead.id}", f"/leads/{record_id}"
     return get_deal(session, record_id).name, f"/deals/{record_id}"

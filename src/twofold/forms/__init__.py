@@ -1,0 +1,1 @@
+"""Web forms: definitions, the public submission path, flood limits (decision 0020)."""

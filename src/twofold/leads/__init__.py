@@ -1,0 +1,1 @@
+"""Leads: capture, scoring, assignment and conversion (decision 0020)."""
