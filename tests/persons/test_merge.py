@@ -64,6 +64,11 @@ def test_merge_moves_every_link_and_keeps_the_mapping_history(
         "deal_stakeholders": 2,
         "contracts": 0,
         "activities": 2,
+        "lists": 0,
+        "sequence_enrollments": 0,
+        "sequence_enrollments_stopped": 0,
+        "flow_runs": 0,
+        "flow_runs_ended": 0,
         "timeline_entries": 7,
         "events": 4,
     }
