@@ -65,6 +65,11 @@ def test_merge_moves_every_link_and_keeps_the_mapping_history(
         "contracts": 0,
         "leads": 0,  # tests/leads/test_lead_people.py moves some
         "activities": 2,
+        "lists": 0,
+        "sequence_enrollments": 0,
+        "sequence_enrollments_stopped": 0,
+        "flow_runs": 0,
+        "flow_runs_ended": 0,
         "timeline_entries": 7,
         "events": 4,
     }

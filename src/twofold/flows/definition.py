@@ -7,16 +7,15 @@ without end), rules that do not parse (their path inside the step), bad numbers.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 import orjson
 
 from twofold.core.errors import FieldProblem, ValidationFailed
-from twofold.segments.rules import Node, PropertyFilter, parse_rule
+from twofold.flows.trigger_definitions import Trigger, TriggerChecks, number
+from twofold.segments.rules import Node
 
-TRIGGERS: Final = ("event", "segment_entered", "segment_exited", "date", "deal_stage", "form")
 ACTIONS: Final = (
     "send_email",
     "send_sms",
@@ -31,31 +30,10 @@ STEP_TYPES: Final = ("delay", "wait_until", "condition", "ab_split", *ACTIONS)
 WAITS: Final = frozenset({"delay", "wait_until"})
 # Steps that read the event store (the rest only touch the records database).
 READS_EVENTS: Final = frozenset({"wait_until", "condition"})
-STAGE_KINDS: Final = ("open", "won", "lost")
-CONTRACT_DATES: Final = ("end_date", "start_date")
-MAX_OFFSET_DAYS: Final = 366
 MAX_WEBHOOK_DATA: Final = 10_000
 MAX_STEPS: Final = 100
 MAX_HOURS: Final = 24 * 366
 REENTRY: Final = ("never", "after_exit", "after_days")
-
-
-@dataclass(frozen=True)
-class Trigger:
-    type: str
-    event: str | None = None
-    where: tuple[PropertyFilter, ...] = ()
-    segment_id: int | None = None
-    # date: a person's date trait, or a contract's date, plus offset_days (yearly: anniversaries)
-    trait: str | None = None
-    contract_date: str | None = None
-    offset_days: int = 0
-    yearly: bool = False
-    # deal_stage: one stage, or any stage of a kind (optionally within one pipeline)
-    stage_id: int | None = None
-    stage_kind: str | None = None
-    pipeline_id: int | None = None
-    form_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -111,12 +89,8 @@ def parse_flow(document: Any) -> FlowDefinition:
     return definition
 
 
-class _Checker:
-    def __init__(self) -> None:
-        self.problems: list[FieldProblem] = []
-
-    def fail(self, path: str, message: str) -> None:
-        self.problems.append(FieldProblem(path, message))
+class _Checker(TriggerChecks):
+    """Checks a whole flow document: its trigger, steps, exits, re-entry and graph."""
 
     def flow(self, raw: Any) -> FlowDefinition | None:
         if not isinstance(raw, dict):
@@ -136,97 +110,6 @@ class _Checker:
             return None
         self.graph(start, steps)
         return FlowDefinition(trigger, start, steps, exits, reentry, days)
-
-    def trigger(self, raw: Any) -> Trigger | None:  # noqa: PLR0911
-        path = "flow.trigger"
-        if not isinstance(raw, dict) or raw.get("type") not in TRIGGERS:
-            self.fail(f"{path}.type", f"must be one of {', '.join(TRIGGERS)}")
-            return None
-        if raw["type"] == "event":
-            name = raw.get("event")
-            if not isinstance(name, str) or not name.strip() or len(name) > 200:
-                self.fail(f"{path}.event", "must be an event name (1-200 characters)")
-                return None
-            where: tuple[PropertyFilter, ...] = ()
-            if raw.get("where") is not None:
-                node = self.rule({"event": name, "where": raw["where"]}, f"{path}")
-                where = getattr(node, "where", ())
-            return Trigger("event", event=name, where=where)
-        if raw["type"] == "date":
-            return self.date_trigger(raw, path)
-        if raw["type"] == "deal_stage":
-            return self.stage_trigger(raw, path)
-        if raw["type"] == "form":
-            form = self.record_id(raw, "form_id", path, "a form id")
-            return Trigger("form", form_id=form) if form else None
-        segment = self.record_id(raw, "segment_id", path, "a segment id")
-        return Trigger(raw["type"], segment_id=segment) if segment else None
-
-    def date_trigger(self, raw: dict[str, Any], path: str) -> Trigger | None:  # noqa: PLR0911
-        self.only(raw, path, {"type", "trait", "contract", "offset_days", "yearly"})
-        offset = raw.get("offset_days", 0)
-        if not _whole(offset) or abs(offset) > MAX_OFFSET_DAYS:
-            self.fail(
-                f"{path}.offset_days", f"must be a whole number of days within ±{MAX_OFFSET_DAYS}"
-            )
-            return None
-        yearly = raw.get("yearly", False)
-        if not isinstance(yearly, bool):
-            self.fail(f"{path}.yearly", "must be true or false")
-            return None
-        trait, contract = raw.get("trait"), raw.get("contract")
-        if (trait is None) == (contract is None):
-            self.fail(path, "needs either trait (a person's date trait) or contract (end_date)")
-            return None
-        if contract is not None:
-            if contract not in CONTRACT_DATES:
-                self.fail(f"{path}.contract", f"must be one of {', '.join(CONTRACT_DATES)}")
-                return None
-            if yearly:
-                self.fail(
-                    f"{path}.yearly",
-                    "applies to person traits: each contract term has its own dates",
-                )
-                return None
-            return Trigger("date", contract_date=contract, offset_days=offset)
-        if not isinstance(trait, str) or not 1 <= len(trait) <= 100:
-            self.fail(f"{path}.trait", "must be a trait name of 1-100 characters")
-            return None
-        return Trigger("date", trait=trait, offset_days=offset, yearly=yearly)
-
-    def stage_trigger(self, raw: dict[str, Any], path: str) -> Trigger | None:
-        self.only(raw, path, {"type", "stage_id", "stage_kind", "pipeline_id"})
-        if ("stage_id" in raw) == ("stage_kind" in raw):
-            self.fail(path, "needs either stage_id or stage_kind (open, won, lost)")
-            return None
-        if "stage_id" in raw:
-            if "pipeline_id" in raw:
-                self.fail(f"{path}.pipeline_id", "goes with stage_kind: a stage has its pipeline")
-                return None
-            stage = self.record_id(raw, "stage_id", path, "a stage id")
-            return Trigger("deal_stage", stage_id=stage) if stage else None
-        kind = raw.get("stage_kind")
-        if kind not in STAGE_KINDS:
-            self.fail(f"{path}.stage_kind", f"must be one of {', '.join(STAGE_KINDS)}")
-            return None
-        pipeline = None
-        if "pipeline_id" in raw:
-            pipeline = self.record_id(raw, "pipeline_id", path, "a pipeline id")
-            if pipeline is None:
-                return None
-        return Trigger("deal_stage", stage_kind=kind, pipeline_id=pipeline)
-
-    def record_id(self, raw: dict[str, Any], key: str, path: str, what: str) -> int | None:
-        value = raw.get(key)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            self.fail(f"{path}.{key}", f"must be {what}")
-            return None
-        return value
-
-    def only(self, raw: dict[str, Any], path: str, allowed: set[str]) -> None:
-        for key in raw:
-            if key not in allowed:
-                self.fail(f"{path}.{key}", "is not allowed here")
 
     def steps(self, raw: Any) -> dict[str, Step]:
         if not isinstance(raw, list) or not raw or len(raw) > MAX_STEPS:
@@ -288,13 +171,13 @@ class _Checker:
                 self.fail(where, "must be an object with name, weight and next")
                 continue
             weight = item.get("weight", 1)
-            if not _number(weight) or weight <= 0:
+            if not number(weight) or weight <= 0:
                 self.fail(f"{where}.weight", "must be a positive number")
                 continue
-            parsed.append(Variant(item["name"], float(weight),
-                                  self.target(item.get("next"), f"{where}.next")))  # fmt: skip
+            target = self.target(item.get("next"), f"{where}.next")
+            parsed.append(Variant(item["name"], float(weight), target))
         holdout = raw.get("holdout", 0)
-        if not _number(holdout) or not 0 <= holdout < 100:
+        if not number(holdout) or not 0 <= holdout < 100:
             self.fail(f"{path}.holdout", "must be a percentage from 0 up to (not) 100")
             holdout = 0
         return Step(step_id, "ab_split", variants=tuple(parsed), holdout=float(holdout))
@@ -328,7 +211,7 @@ class _Checker:
             self.fail(f"{path}.subject", "must be a task subject of 1-500 characters")
             return None
         due = raw.get("due_days", 1)
-        if not _number(due) or not 0 <= float(due) <= 365:
+        if not number(due) or not 0 <= float(due) <= 365:
             self.fail(f"{path}.due_days", "must be a number of days from 0 to 365")
             return None
         return {"subject": subject, "due_days": float(due)}
@@ -348,9 +231,9 @@ class _Checker:
 
     def hours(self, raw: dict[str, Any], path: str, key: str = "hours") -> float:
         value: Any = raw.get(key)
-        if value is None and key == "hours" and _number(raw.get("days")):
+        if value is None and key == "hours" and number(raw.get("days")):
             value = raw["days"] * 24
-        if not _number(value) or not 0 < float(value) <= MAX_HOURS:
+        if not number(value) or not 0 < float(value) <= MAX_HOURS:
             self.fail(f"{path}.{key}", f"must be a number of hours in (0, {MAX_HOURS}]")
             return 0.0
         return float(value)
@@ -362,14 +245,6 @@ class _Checker:
             self.fail(path, "must be a step id or null (the end)")
             return None
         return raw
-
-    def rule(self, raw: Any, path: str) -> Node | None:
-        try:
-            return parse_rule(raw)
-        except ValidationFailed as error:
-            for problem in error.details:
-                self.fail(path + problem.field.removeprefix("rule"), problem.message)
-            return None
 
     def exits(self, raw: Any) -> tuple[str, ...]:
         if not isinstance(raw, list) or len(raw) > 20:
@@ -392,7 +267,7 @@ class _Checker:
         if mode != "after_days":
             return str(mode), 0.0
         days = raw.get("days")
-        if not _number(days) or not 0 < days <= 3650:
+        if not number(days) or not 0 < days <= 3650:
             self.fail("flow.reentry.days", "must be a number of days in (0, 3650]")
             return "never", 0.0
         return "after_days", float(days)
@@ -442,11 +317,3 @@ def _cycle_without_wait(steps: dict[str, Step]) -> list[str] | None:
             if found:
                 return found
     return None
-
-
-def _whole(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

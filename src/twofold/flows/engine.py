@@ -191,7 +191,7 @@ def run_due(
                 with session.begin_nested():
                     executed += advance(session, store, flow, definition, run, now=at)
             except TwofoldError as error:  # a step the data refuses: the run stops, visibly
-                _end(run, "failed", at, f"step {run.step_id}: {error.message}"[:200])
+                end_run(run, "failed", at, f"step {run.step_id}: {error.message}"[:200])
             except IntegrityError:  # another worker executed this visit: leave the run to it
                 session.expire(run)
     return executed
@@ -221,13 +221,13 @@ def advance(
     executed = 0
     for _ in range(MAX_STEPS_PER_PASS):
         if run.step_id is None:
-            _end(run, "completed", now, "reached the end")
+            end_run(run, "completed", now, "reached the end")
             return executed
         if store is None:
             if definition.reads_events(run.step_id):
                 return executed  # left, due, for the process that holds the event store
         elif _exited(store, definition, run, now):
-            _end(run, "exited", now, "exit event")
+            end_run(run, "exited", now, "exit event")
             return executed
         step = definition.steps[run.step_id]
         outcome, following, waiting_until = _execute(session, store, flow, step, run, now=now)
@@ -248,7 +248,7 @@ def advance(
         executed += 1
         run.wait_deadline = None
         if outcome == "holdout":
-            _end(run, "completed", now, "held out")
+            end_run(run, "completed", now, "held out")
             return executed
         run.step_id = following
         run.due_at = now
@@ -397,7 +397,8 @@ def _exited(store: EventStore, definition: FlowDefinition, run: FlowRun, now: da
     return row is not None
 
 
-def _end(run: FlowRun, status: str, now: datetime, reason: str) -> None:
+def end_run(run: FlowRun, status: str, now: datetime, reason: str) -> None:
+    """Mark the run ended (``completed``, ``exited`` or ``failed``) for ``reason``."""
     run.status = status
     run.ended_at = now
     run.end_reason = reason

@@ -26,9 +26,10 @@ from typing import Final
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from twofold.flows.definition import FlowDefinition, Trigger
+from twofold.flows.definition import FlowDefinition
 from twofold.flows.engine import enter_many
 from twofold.flows.recipients import contract_people, deal_people
+from twofold.flows.trigger_definitions import Trigger
 from twofold.store.models import Contract, DealStageVisit, Flow, Person, Stage
 
 SETTLE: Final = timedelta(minutes=1)

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from twofold.core.errors import FieldProblem
 from twofold.core.time import utcnow
 from twofold.events.store import EventStore
-from twofold.flows.definition import Step, Trigger
+from twofold.flows.definition import Step
 from twofold.flows.outside import FLOW_WEBHOOK_EVENT
+from twofold.flows.trigger_definitions import Trigger
 from twofold.flows.triggers import feed_heads
 from twofold.store.models import (
     DealStageVisit,

@@ -2,9 +2,10 @@
 
 In one records-database transaction: every identifier B owns gets a new mapping version
 pointing to A (reason ``merge``; old rows stay), the open conflicts between them are closed,
-B's other conflicts, memberships, reporting lines, deals, committee seats, activities and
-timeline entries move to A, B's emails, phones, traits and empty fields are folded into A
-where A lacks them, A's timeline records the merge, and B is deleted. Then, in DuckDB, the
+B's other conflicts, memberships, reporting lines, deals, committee seats, activities, static
+list memberships, sequence enrollments, flow runs and timeline entries move to A, B's emails,
+phones, traits and empty fields are folded into A where A lacks them, A's timeline records
+the merge, and B is deleted. Then, in DuckDB, the
 new mappings are mirrored and B's events re-assigned to A. Both halves run under the
 identity lock (``PersonStores.lock``). See docs/decisions/0009-merge-and-privacy.md.
 """
@@ -24,10 +25,12 @@ from twofold.core.errors import ValidationFailed
 from twofold.core.time import utcnow
 from twofold.duplicates.queue import settle_after_merge
 from twofold.events.person_events import count_person_events, reassign_person_events
+from twofold.flows.merge_links import move_flow_runs
 from twofold.identity.conflicts import open_conflict, settle_conflicts_of_merge
 from twofold.identity.events import mirror_mappings
 from twofold.identity.mappings import reassign_identifiers
 from twofold.leads.person_links import move_leads
+from twofold.lists.merge_links import move_list_memberships
 from twofold.persons.actions import display_name, get_person, refresh_derived_fields
 from twofold.persons.merge_links import (
     move_activity_links,
@@ -37,6 +40,7 @@ from twofold.persons.merge_links import (
     move_timeline,
 )
 from twofold.persons.stores import PersonStores
+from twofold.sequences.merge_links import move_enrollments
 from twofold.store.models import Person, User
 from twofold.timeline import kinds
 from twofold.timeline.entries import append_to_timelines
@@ -112,6 +116,9 @@ def merge_person_records(
     ids = {"into_id": into.id, "from_id": duplicate.id}
     closed, repointed = settle_conflicts_of_merge(session, actor=actor, **ids)
     deal_ids = move_customer_deals(session, **ids)
+    # Before the timeline moves: a stopped enrollment's note travels with the duplicate's.
+    enrollments_moved, enrollments_stopped = move_enrollments(session, **ids)
+    runs_moved, runs_ended = move_flow_runs(session, **ids)
     moved = {
         "identities": reassign_identifiers(
             session, from_person_id=duplicate.id, to_person_id=into.id, reason=MERGE_REASON
@@ -124,6 +131,11 @@ def merge_person_records(
         "contracts": len(move_contracts(session, customer="person", **ids)),
         "leads": move_leads(session, **ids),
         "activities": move_activity_links(session, **ids),
+        "lists": len(move_list_memberships(session, **ids, merged_name=display_name(duplicate))),
+        "sequence_enrollments": enrollments_moved,
+        "sequence_enrollments_stopped": enrollments_stopped,
+        "flow_runs": runs_moved,
+        "flow_runs_ended": runs_ended,
         "timeline_entries": move_timeline(session, **ids),
     }
     folded = {**chosen, **fold_profile(into, duplicate)}
