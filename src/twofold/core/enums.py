@@ -179,3 +179,10 @@ class QuoteStatus(StrEnum):
     ACCEPTED = "accepted"
     REJECTED = "rejected"
     EXPIRED = "expired"
+
+
+class SpendPurpose(StrEnum):
+    """What marketing spend was for: winning new customers (CAC) or keeping them."""
+
+    ACQUISITION = "acquisition"
+    RETENTION = "retention"
