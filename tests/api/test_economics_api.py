@@ -48,6 +48,8 @@ def test_spend_create_read_update_delete(api: ApiClient) -> None:
         ({**SPEND, "channel": "   "}, "channel"),
         ({**SPEND, "channel": "x" * 101}, "channel"),
         ({**SPEND, "extra": 1}, "extra"),
+        ({**SPEND, "purpose": "branding"}, "purpose"),
+        ({**SPEND, "purpose": None}, "purpose"),
         ({"channel": "web", "month": "2026-01"}, "amount"),
     ],
 )
@@ -78,6 +80,23 @@ def test_duplicates_roles_and_malformed_json(api: ApiClient, database: Database)
     with marketer:
         marketer.created("/marketing-spend", {**SPEND, "month": "2026-04"})
     assert count_rows(database, "marketing_spend") == 2
+
+
+def test_retention_spend_is_its_own_entry(api: ApiClient, database: Database) -> None:
+    acquisition = api.created("/marketing-spend", SPEND)
+    assert acquisition["purpose"] == "acquisition"
+    retention = api.created("/marketing-spend", {**SPEND, "amount": "80", "purpose": "retention"})
+    assert (retention["purpose"], retention["amount"]) == ("retention", "80.00")
+    again = api.post("/marketing-spend", json={**SPEND, "purpose": "retention"})
+    assert again.status_code == 409
+    assert count_rows(database, "marketing_spend") == 2
+    row = api.get(
+        "/economics", params={"start": "2026-01", "end": "2026-01", "group_by": "month"}
+    ).json()["rows"][0]
+    assert (row["marketing_spend"], row["retention_spend"]) == ("300.00", "80.00")
+    assert (row["retained_customers"], row["retention_cost_per_customer"]) == (0, None)
+    regions = api.get("/economics", params={"start": "2026-01", "group_by": "region"}).json()
+    assert regions["rows"] == []  # no purchases: no region rows
 
 
 def test_the_report_and_cohorts_answer_over_http(api: ApiClient) -> None:

@@ -57,6 +57,12 @@ def spend(database: Database) -> None:
         ):
             session.add(MarketingSpend(channel=channel, month=month, amount=Decimal(amount),
                                        currency=currency, note=""))  # fmt: skip
+        for channel, month, amount in (  # retention spend: not in CAC
+            ("email", date(2026, 2, 1), "90"),
+            ("web", date(2026, 3, 1), "40"),
+        ):
+            session.add(MarketingSpend(channel=channel, month=month, amount=Decimal(amount),
+                                       currency="USD", note="", purpose="retention"))  # fmt: skip
 
 
 def report(store: EventStore, database: Database, **options: Any) -> dict[str, Any]:
@@ -84,7 +90,8 @@ def test_months(store: EventStore, database: Database) -> None:
         "repeat_purchase_rate": 0.0, "new_customers": 2, "active_at_start": 1, "churned": 0,
         "churn_rate": 0.0, "lapsed_at_start": 1, "reactivated": 0, "reactivation_rate": 0.0,
         "customers_to_date": 4, "historic_clv": "92.50", "marketing_spend": "400.00",
-        "cac": "200.00", "ltv_to_cac": 0.4625,
+        "cac": "200.00", "ltv_to_cac": 0.4625, "region": None,
+        "retained_customers": 1, "retention_spend": "0.00", "retention_cost_per_customer": None,
     }  # fmt: skip
     # February: 50 (1), 80 + 20 (3); both have two purchases by Mar 1. Active at the start
     # (from 2025-11-03): 5, 1, 2 — all still active on Mar 1 (from 2025-12-01).
@@ -94,7 +101,9 @@ def test_months(store: EventStore, database: Database) -> None:
         "repeat_purchase_rate": 100.0, "new_customers": 1, "active_at_start": 3, "churned": 0,
         "churn_rate": 0.0, "lapsed_at_start": 1, "reactivated": 0, "reactivation_rate": 0.0,
         "customers_to_date": 5, "historic_clv": "104.00", "marketing_spend": "150.00",
-        "cac": "150.00", "ltv_to_cac": 0.6933,
+        "cac": "150.00", "ltv_to_cac": 0.6933, "region": None,
+        # retained: the 3 active at the start, none churned; 90 of email retention spend
+        "retained_customers": 3, "retention_spend": "90.00", "retention_cost_per_customer": "30.00",
     }  # fmt: skip
     # March: 4 comes back (40; lapsed since 2025-06 → reactivated). Active at the start
     # (from 2025-12-01): 5, 1, 2, 3; at the end (from 2026-01-01) 5 is not → churn 1/4.
@@ -104,7 +113,9 @@ def test_months(store: EventStore, database: Database) -> None:
         "repeat_purchase_rate": 100.0, "new_customers": 0, "active_at_start": 4, "churned": 1,
         "churn_rate": 25.0, "lapsed_at_start": 1, "reactivated": 1, "reactivation_rate": 100.0,
         "customers_to_date": 5, "historic_clv": "112.00", "marketing_spend": "0.00",
-        "cac": None, "ltv_to_cac": None,
+        "cac": None, "ltv_to_cac": None, "region": None,
+        # retained: 4 active at the start less 5 who churned; 40 / 3
+        "retained_customers": 3, "retention_spend": "40.00", "retention_cost_per_customer": "13.33",
     }  # fmt: skip
 
 
@@ -129,6 +140,9 @@ def test_channels(store: EventStore, database: Database) -> None:
     assert (web["reactivated"], web["reactivation_rate"]) == (1, 100.0)
     assert (web["customers_to_date"], web["historic_clv"]) == (4, "90.00")
     assert (web["marketing_spend"], web["cac"], web["ltv_to_cac"]) == ("450.00", "225.00", 0.4)
+    # Retention: web spent 40; of the web customers active on Jan 1 (5) none is left.
+    assert (web["retained_customers"], web["retention_spend"]) == (0, "40.00")
+    assert web["retention_cost_per_customer"] is None
     assert (store_row["new_customers"], store_row["churn_rate"]) == (1, None)
     assert (store_row["historic_clv"], store_row["cac"], store_row["ltv_to_cac"]) == (
         "200.00", "100.00", 2.0,
@@ -144,6 +158,57 @@ def test_one_channel_and_converted_orders(store: EventStore, database: Database)
     (row,) = result["rows"]
     assert (row["orders"], row["revenue"], row["new_customers"]) == (2, "230.00", 2)
     assert row["marketing_spend"] == "100.00"
+
+
+def add_country_traits(store: EventStore) -> None:
+    """1 and 3 in NL (one written in lower case), 2 in BE (Segment's address form); 4 and 5
+    without a country."""
+    with store.writer() as writer:
+        for person, traits in (
+            (1, '{"country": "NL"}'),
+            (2, '{"address": {"country": "BE"}}'),
+            (3, '{"country": " nl "}'),
+            (4, '{"city": "Utrecht"}'),
+        ):
+            writer.execute(
+                "INSERT INTO person_facts (person_id, traits) VALUES (?, ?)", [person, traits]
+            )
+
+
+@pytest.mark.usefixtures("spend")
+def test_regions(store: EventStore, database: Database) -> None:
+    add_country_traits(store)
+    result = report(store, database, group_by="region")
+    rows = {row["region"]: row for row in result["rows"]}
+    assert list(rows) == ["BE", "NL", "unknown"]
+    assert {row["period"] for row in rows.values()} == {"2026-01..2026-03"}
+    # NL: 1 (100, 50) and 3 (80, 20), both new and with two purchases by Apr 1; nobody
+    # active or lapsed on Jan 1. CLV 250 / 2.
+    assert {k: rows["NL"][k] for k in (
+        "orders", "revenue", "customers", "average_order_value", "purchase_frequency",
+        "repeat_purchase_rate", "new_customers", "active_at_start", "churn_rate",
+        "lapsed_at_start", "customers_to_date", "historic_clv", "channel",
+    )} == {
+        "orders": 4, "revenue": "250.00", "customers": 2, "average_order_value": "62.50",
+        "purchase_frequency": 2.0, "repeat_purchase_rate": 100.0, "new_customers": 2,
+        "active_at_start": 0, "churn_rate": None, "lapsed_at_start": 0,
+        "customers_to_date": 2, "historic_clv": "125.00", "channel": None,
+    }  # fmt: skip
+    # BE: 2's 200 in the store (the cancelled 999 is no purchase).
+    assert (rows["BE"]["orders"], rows["BE"]["revenue"], rows["BE"]["repeat_purchase_rate"]) == (
+        1, "200.00", 0.0,
+    )  # fmt: skip
+    # unknown: 4 comes back in March (40; lapsed → reactivated), 5 was active on Jan 1 and
+    # churned; historic CLV is their 110 of purchases over two customers.
+    unknown = rows["unknown"]
+    assert (unknown["orders"], unknown["revenue"], unknown["new_customers"]) == (1, "40.00", 0)
+    assert (unknown["churned"], unknown["churn_rate"], unknown["reactivation_rate"]) == (
+        1, 100.0, 100.0,
+    )  # fmt: skip
+    assert unknown["historic_clv"] == "55.00"
+    # Spend is per channel: no region gets CAC or retention cost.
+    for row in rows.values():
+        assert (row["marketing_spend"], row["cac"], row["retention_spend"]) == (None, None, None)
 
 
 def test_cohorts(store: EventStore) -> None:

@@ -191,3 +191,10 @@ class LeadStatus(StrEnum):
     QUALIFIED = "qualified"
     DISQUALIFIED = "disqualified"
     CONVERTED = "converted"
+
+
+class SpendPurpose(StrEnum):
+    """What marketing spend was for: winning new customers (CAC) or keeping them."""
+
+    ACQUISITION = "acquisition"
+    RETENTION = "retention"

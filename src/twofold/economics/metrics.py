@@ -11,6 +11,9 @@ base currency (orders/base_currency.py). Definitions (decision 0014):
   the start; reactivation rate = lapsed at the start (bought before, not within
   ``churn_days``) who bought in the period / lapsed; historic CLV = revenue to the period's
   end / customers acquired by then;
+- retained customers = active at the start and still at the end (the churn definition's
+  complement), what retention spend is divided by;
+- by region: the customer's region (``country`` trait) for both kinds of metric;
 - a period still running ends today (``as_of``): nobody churns in the future.
 """
 
@@ -23,7 +26,19 @@ from typing import Final, Literal
 
 import duckdb
 
-GroupBy = Literal["total", "month", "quarter", "channel"]
+GroupBy = Literal["total", "month", "quarter", "channel", "region"]
+Breakdown = Literal["channel", "region"]  # the row groups within a period
+
+# A customer's region is their ``country`` trait (or ``address.country``, as Segment's
+# identify sends it), upper-cased; orders carry no shipping country (decision 0014).
+_REGIONS: Final = """
+ALTER TABLE purchases ADD COLUMN IF NOT EXISTS region VARCHAR;
+UPDATE purchases SET region = coalesce(
+    (SELECT upper(nullif(trim(coalesce(json_extract_string(f.traits, '$.country'),
+                                       json_extract_string(f.traits, '$.address.country'))), ''))
+     FROM person_facts f WHERE f.person_id = purchases.person_id),
+    'unknown')
+"""
 
 _PERIODS: Final = """
 CREATE OR REPLACE TEMP TABLE periods AS
@@ -37,7 +52,7 @@ WITH counts AS (
     FROM periods p JOIN purchases s ON s.day < p.p_end
     GROUP BY ALL
 )
-SELECT p.label, {group} AS grp, count(*) AS orders, sum(s.amount) AS revenue,
+SELECT p.label, {order_group} AS grp, count(*) AS orders, sum(s.amount) AS revenue,
        count(DISTINCT s.person_id) AS customers,
        count(DISTINCT s.person_id) FILTER (WHERE c.to_end >= 2) AS repeat_customers
 FROM periods p
@@ -50,11 +65,13 @@ GROUP BY ALL
 _CUSTOMER_METRICS: Final = """
 WITH acquired AS (
     SELECT person_id, min(day) AS first_day,
-           arg_min(channel, (placed_at, order_id)) AS acquisition_channel
+           arg_min(channel, (placed_at, order_id)) AS acquisition_channel,
+           {customer_column} AS customer_group
     FROM purchases GROUP BY person_id
 ),
 per_person AS (
-    SELECT p.label, a.person_id, a.acquisition_channel, a.first_day, p.p_start,
+    SELECT p.label, a.person_id, a.acquisition_channel, a.customer_group, a.first_day,
+           p.p_start,
            bool_or(s.day >= p.p_start) AS bought_in_period,
            bool_or(s.day >= p.p_start - CAST($days AS INTEGER) AND s.day < p.p_start)
                AS active_at_start,
@@ -67,7 +84,7 @@ per_person AS (
     WHERE CAST($channel AS VARCHAR) IS NULL OR a.acquisition_channel = $channel
     GROUP BY ALL
 )
-SELECT label, {group} AS grp,
+SELECT label, customer_group AS grp,
        count(*) FILTER (WHERE first_day >= p_start) AS new_customers,
        count(*) FILTER (WHERE active_at_start) AS active_at_start,
        count(*) FILTER (WHERE active_at_start AND NOT active_at_end) AS churned,
@@ -110,11 +127,15 @@ def period_counts(
     cursor: duckdb.DuckDBPyConnection,
     *,
     periods: list[Period],
-    by_channel: bool,
+    breakdown: Breakdown | None,
     channel: str | None,
     churn_days: int,
 ) -> dict[tuple[str, str | None], PeriodCounts]:
-    """Counts per (period label, channel or None) over temp table ``purchases``."""
+    """Counts per (period label, channel or region or None) over temp table ``purchases``:
+    orders by the order's channel, customers by their acquisition channel; both by the
+    customer's region."""
+    if breakdown == "region":
+        cursor.execute(_REGIONS)
     cursor.execute(
         _PERIODS,
         {
@@ -124,16 +145,22 @@ def period_counts(
         },
     )
     found: dict[tuple[str, str | None], PeriodCounts] = {}
-    order_group = "s.channel" if by_channel else "CAST(NULL AS VARCHAR)"
+    nothing = "CAST(NULL AS VARCHAR)"
+    order_group = {"channel": "s.channel", "region": "s.region", None: nothing}[breakdown]
     for label, grp, orders, revenue, customers, repeat in cursor.execute(
-        _ORDER_METRICS.format(group=order_group), {"channel": channel}
+        _ORDER_METRICS.format(order_group=order_group), {"channel": channel}
     ).fetchall():
         counts = found.setdefault((label, grp), PeriodCounts())
         counts.orders, counts.revenue = int(orders), Decimal(revenue)
         counts.customers, counts.repeat_customers = int(customers), int(repeat)
-    customer_group = "acquisition_channel" if by_channel else "CAST(NULL AS VARCHAR)"
+    customer_column = {
+        "channel": "arg_min(channel, (placed_at, order_id))",
+        "region": "any_value(region)",
+        None: nothing,
+    }[breakdown]
     for label, grp, *values in cursor.execute(
-        _CUSTOMER_METRICS.format(group=customer_group), {"channel": channel, "days": churn_days}
+        _CUSTOMER_METRICS.format(customer_column=customer_column),
+        {"channel": channel, "days": churn_days},
     ).fetchall():
         counts = found.setdefault((label, grp), PeriodCounts())
         (counts.new_customers, counts.active_at_start, counts.churned, counts.lapsed,

@@ -8,10 +8,12 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any, Final, get_args
 
+from twofold.core.enums import SpendPurpose
 from twofold.core.errors import ValidationFailed
 from twofold.core.money import format_amount
 from twofold.core.time import utcnow
 from twofold.economics.metrics import (
+    Breakdown,
     GroupBy,
     Period,
     PeriodCounts,
@@ -82,7 +84,7 @@ def _months_before(day: date, months: int) -> date:
 def report_periods(options: EconomicsOptions, *, today: date) -> list[Period]:
     """The rows' periods, each ending at the latest tomorrow (a running period ends today)."""
     stop = min(options.end, date.fromordinal(today.toordinal() + 1))
-    if options.group_by in {"total", "channel"}:
+    if options.group_by in {"total", "channel", "region"}:
         last = _months_before(options.end, 1)
         label = _label(options.start) + ("" if last == options.start else ".." + _label(last))
         return [Period(label, options.start, stop)] if options.start < stop else []
@@ -126,11 +128,11 @@ def economics_report(
             until=datetime.combine(day, time.max),
         )  # fmt: skip
         counts = period_counts(
-            reader, periods=periods, by_channel=options.group_by == "channel",
+            reader, periods=periods, breakdown=_breakdown(options),
             channel=options.channel, churn_days=options.churn_days,
         ) if periods else {}  # fmt: skip
     by_label = {p.label: p for p in periods}
-    if options.group_by != "channel":  # every period has a row, empty ones included
+    if _breakdown(options) is None:  # every period has a row, empty ones included
         for period in periods:
             counts.setdefault((period.label, None), PeriodCounts())
     rows = [
@@ -151,9 +153,13 @@ def economics_report(
     }
 
 
+def _breakdown(options: EconomicsOptions) -> Breakdown | None:
+    return options.group_by if options.group_by in {"channel", "region"} else None
+
+
 def _row(
     label: str,
-    channel: str | None,
+    group: str | None,
     counts: PeriodCounts,
     *,
     period: Period,
@@ -161,13 +167,22 @@ def _row(
     options: EconomicsOptions,
     currency: str,
 ) -> dict[str, Any]:
-    spend_channel = channel if options.group_by == "channel" else options.channel
-    spent = spend.total(period.start, _last_month(period), spend_channel)
+    by_region = options.group_by == "region"
+    channel = group if options.group_by == "channel" else options.channel
     clv = _ratio(counts.revenue_to_date, counts.customers_to_date)
+    retained = counts.active_at_start - counts.churned
+    # Spend is entered per channel, not per region: a region's row has no spend to divide.
+    spent = retention = None
+    if not by_region:
+        spent = spend.total(period.start, _last_month(period), channel)
+        retention = spend.total(
+            period.start, _last_month(period), channel, purpose=SpendPurpose.RETENTION
+        )
     cac = _ratio(spent, counts.new_customers) if spent else None
     return {
         "period": label,
-        "channel": channel,
+        "channel": group if options.group_by == "channel" else None,
+        "region": group if by_region else None,
         "orders": counts.orders,
         "revenue": format_amount(counts.revenue, currency),
         "customers": counts.customers,
@@ -183,9 +198,14 @@ def _row(
         "reactivation_rate": _percent(counts.reactivated, counts.lapsed),
         "customers_to_date": counts.customers_to_date,
         "historic_clv": _money(clv, currency),
-        "marketing_spend": format_amount(spent, currency),
+        "marketing_spend": _money(spent, currency),
         "cac": _money(cac, currency),
         "ltv_to_cac": _rounded(clv / cac) if clv is not None and cac else None,
+        "retained_customers": retained,
+        "retention_spend": _money(retention, currency),
+        "retention_cost_per_customer": _money(
+            _ratio(retention, retained) if retention else None, currency
+        ),
     }
 
 
@@ -194,8 +214,8 @@ def _last_month(period: Period) -> date:
     return month_start(date.fromordinal(period.end.toordinal() - 1))
 
 
-def _ratio(numerator: Decimal, denominator: int) -> Decimal | None:
-    return numerator / denominator if denominator else None
+def _ratio(numerator: Decimal | None, denominator: int) -> Decimal | None:
+    return numerator / denominator if numerator is not None and denominator else None
 
 
 def _money(value: Decimal | None, currency: str) -> str | None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from twofold.core.enums import SpendPurpose
 from twofold.core.inputs import InputModel
 
 
 class MarketingSpendCreate(InputModel):
-    """What was spent on an acquisition channel in a month (``2027-03``)."""
+    """What was spent on a channel in a month (``2027-03``), and what for."""
 
     channel: str = Field(min_length=1, max_length=100, examples=["web"])
     month: str = Field(max_length=7, examples=["2027-03"])
@@ -17,6 +18,10 @@ class MarketingSpendCreate(InputModel):
         default=None, max_length=3, examples=["USD"], description="default: the base currency"
     )
     note: str = Field(default="", max_length=2000)
+    purpose: SpendPurpose = Field(
+        default=SpendPurpose.ACQUISITION,
+        description="acquisition (counts in CAC) or retention (counts in retention cost)",
+    )
 
 
 class MarketingSpendUpdate(InputModel):

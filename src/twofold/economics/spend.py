@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from twofold.auth.permissions import ensure_can_manage_marketing
+from twofold.core.enums import SpendPurpose
 from twofold.core.errors import Conflict, NotFound, ValidationFailed
 from twofold.core.money import parse_amount, parse_currency
 from twofold.economics.schemas import MarketingSpendCreate, MarketingSpendUpdate
@@ -49,7 +50,8 @@ def get_spend(session: Session, spend_id: int) -> MarketingSpend:
 def add_spend(
     session: Session, *, actor: User | None, base_currency: str, data: MarketingSpendCreate
 ) -> MarketingSpend:
-    """Record a channel's spend for a month (one entry per channel, month and currency)."""
+    """Record a channel's spend for a month (one entry per channel, month, currency and
+    purpose)."""
     ensure_can_manage_marketing(actor)
     channel = _channel(data.channel)
     month = parse_month(data.month)
@@ -60,16 +62,17 @@ def add_spend(
             MarketingSpend.channel == channel,
             MarketingSpend.month == month,
             MarketingSpend.currency == currency,
+            MarketingSpend.purpose == data.purpose.value,
         )
     )
     if duplicate is not None:
         raise Conflict(
-            f"{channel} already has {currency} spend for {data.month} (marketing spend "
-            f"{duplicate}); correct that one instead"
+            f"{channel} already has {currency} {data.purpose.value} spend for {data.month} "
+            f"(marketing spend {duplicate}); correct that one instead"
         )
     spend = MarketingSpend(
         channel=channel, month=month, amount=amount, currency=currency, note=data.note,
-        created_by_id=actor.id if actor else None,
+        purpose=data.purpose.value, created_by_id=actor.id if actor else None,
     )  # fmt: skip
     session.add(spend)
     session.flush()
@@ -122,18 +125,29 @@ def list_spend(session: Session, *, channel: str | None, page: PageRequest) -> P
 
 @dataclass(frozen=True)
 class SpendTotals:
-    """Spend per (channel, month) in the base currency, and how many entries had no rate."""
+    """Spend per (purpose, channel, month) in the base currency, and how many entries had
+    no rate."""
 
-    amounts: dict[tuple[str, date], Decimal]
+    amounts: dict[tuple[str, str, date], Decimal]
     without_rate: int
 
-    def total(self, first_month: date, last_month: date, channel: str | None = None) -> Decimal:
-        """Spend from ``first_month`` to ``last_month`` (first days), one channel or all."""
+    def total(
+        self,
+        first_month: date,
+        last_month: date,
+        channel: str | None = None,
+        *,
+        purpose: SpendPurpose = SpendPurpose.ACQUISITION,
+    ) -> Decimal:
+        """Spend for ``purpose`` from ``first_month`` to ``last_month`` (first days), one
+        channel or all."""
         return sum(
             (
                 amount
-                for (spent_on, month), amount in self.amounts.items()
-                if first_month <= month <= last_month and channel in {None, spent_on}
+                for (spent_for, spent_on, month), amount in self.amounts.items()
+                if spent_for == purpose.value
+                and first_month <= month <= last_month
+                and channel in {None, spent_on}
             ),
             Decimal(0),
         )
@@ -150,14 +164,14 @@ def spend_totals(
             MarketingSpend.month >= first_month, MarketingSpend.month <= last_month
         )
     ).all()
-    amounts: dict[tuple[str, date], Decimal] = {}
+    amounts: dict[tuple[str, str, date], Decimal] = {}
     missing = 0
     for row in rows:
         rate = _rate_on(rates, row.currency, row.month, base_currency)
         if rate is None:
             missing += 1
             continue
-        key = (row.channel, row.month)
+        key = (row.purpose, row.channel, row.month)
         amounts[key] = amounts.get(key, Decimal(0)) + Decimal(row.amount) * rate
     return SpendTotals(amounts, missing)
 

@@ -46,6 +46,7 @@ class MarketingSpendOut(BaseModel):
     month: str
     amount: str
     currency: str
+    purpose: str
     note: str
     version: int
     created_at: datetime
@@ -56,8 +57,8 @@ class MarketingSpendOut(BaseModel):
         return cls(
             id=spend.id, channel=spend.channel, month=spend.month.strftime("%Y-%m"),
             amount=format_amount(spend.amount, spend.currency), currency=spend.currency,
-            note=spend.note, version=spend.version, created_at=spend.created_at,
-            updated_at=spend.updated_at,
+            purpose=spend.purpose, note=spend.note, version=spend.version,
+            created_at=spend.created_at, updated_at=spend.updated_at,
         )  # fmt: skip
 
 
@@ -72,8 +73,9 @@ def economics(
     churn_days: Annotated[int, Query()] = DEFAULT_CHURN_DAYS,
 ) -> dict[str, Any]:
     """Order value, frequency, repeat purchases, churn, reactivation, historic CLV, spend,
-    CAC and LTV:CAC per period (``group_by`` total|month|quarter|channel), in the base
-    currency; ``start``/``end`` are months (2026-01) or quarters, both included."""
+    CAC, LTV:CAC and retention cost per period (``group_by`` total|month|quarter|channel|
+    region: the customer's country trait), in the base currency; ``start``/``end`` are
+    months (2026-01) or quarters, both included."""
     options = parse_options(
         start=start, end=end, group_by=group_by, channel=channel, churn_days=churn_days
     )

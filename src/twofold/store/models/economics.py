@@ -12,12 +12,14 @@ from twofold.store.models.base import Base, Identifier, Timestamped
 
 
 class MarketingSpend(Timestamped, Base):
-    """Money spent on one acquisition channel in one month (``month`` is its first day)."""
+    """Money spent on one channel in one month (``month`` is its first day), to acquire
+    customers (CAC) or to keep them (retention cost)."""
 
     __tablename__ = "marketing_spend"
     __table_args__ = (
-        UniqueConstraint("channel", "month", "currency"),
+        UniqueConstraint("channel", "month", "currency", "purpose"),
         CheckConstraint("amount >= 0", name="amount_not_negative"),
+        CheckConstraint("purpose IN ('acquisition', 'retention')", name="purpose_known"),
     )
 
     id: Mapped[int] = mapped_column(Identifier, primary_key=True)
@@ -25,5 +27,8 @@ class MarketingSpend(Timestamped, Base):
     month: Mapped[date]
     amount: Mapped[Decimal] = mapped_column(Numeric(20, 4))
     currency: Mapped[str] = mapped_column(String(3))
+    purpose: Mapped[str] = mapped_column(
+        String(20), default="acquisition", server_default="acquisition"
+    )
     note: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

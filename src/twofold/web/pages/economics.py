@@ -1,10 +1,11 @@
-"""The economics page: customer economics by month and channel, acquisition cohorts, and the
+"""The economics page: customer economics by month, channel and region, acquisition cohorts, and the
 predictions (CLV and churn-risk distributions, the RFM grid, the model's fit against a
 holdout, its parameters). Read-only; a refit is ``POST /api/v1/predictions/refresh`` or
 ``twofold predict fit``."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, time
 from typing import Annotated, Any
 
@@ -56,6 +57,10 @@ def economics_page(
     channels = economics_report(
         ingestion.store, ingestion.database, base_currency=currency, options=by_channel
     )
+    regions = economics_report(
+        ingestion.store, ingestion.database, base_currency=currency,
+        options=replace(by_channel, group_by="region"),
+    )  # fmt: skip
     today = utcnow().date()
     rates = exchange_rates(session, base_currency=currency)
     with ingestion.store.reader() as reader:
@@ -71,6 +76,7 @@ def economics_page(
             "currency": currency,
             "monthly": monthly,
             "channels": channels,
+            "regions": regions,
             "cohorts": cohorts,
             "cohort_chart": cohort_heatmap(cohorts),
             "start_value": monthly["start"],
