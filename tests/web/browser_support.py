@@ -6,10 +6,10 @@ import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, Protocol
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
-from web_support import Site
 
 from support import PASSWORD
 
@@ -22,6 +22,15 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+class Served(Protocol):
+    """Anything with the live server's address (``Site``, ``AnalyticsSite``, ...)."""
+
+    @property
+    def url(self) -> str:
+        """The server's base URL."""
+        ...
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +50,7 @@ def browser() -> Iterator[Browser]:
 
 
 @contextmanager
-def logged_in_page(browser: Browser, site: Site, email: str, start: str) -> Iterator[Page]:
+def logged_in_page(browser: Browser, site: Served, email: str, start: str) -> Iterator[Page]:
     """A fresh context logged in through the form at ``start``; fails on any console error
     (which includes Content-Security-Policy violations) or uncaught exception."""
     context = browser.new_context(viewport={"width": 1500, "height": 950}, base_url=site.url)
@@ -66,3 +75,15 @@ def note_console_error(problems: list[str], kind: str, text: str) -> None:
     """Keep console errors, except a refused form's 4xx (422, 403): expected, not a fault."""
     if kind == "error" and not text.startswith(REFUSED_FORM):
         problems.append(text)
+
+
+def chart_series(page: Page, selector: str) -> list[list[Any]]:
+    """The data of each series ECharts drew in the chart container at ``selector`` (what the
+    chart shows, read back from the chart itself rather than from the page's JSON)."""
+    page.locator(f"{selector} canvas").first.wait_for()
+    series: list[list[Any]] = page.evaluate(
+        """selector => window.echarts.getInstanceByDom(document.querySelector(selector))
+            .getOption().series.map(item => item.data)""",
+        selector,
+    )
+    return series

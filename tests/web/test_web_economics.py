@@ -7,6 +7,7 @@ import dataclasses
 import json
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -135,3 +136,30 @@ def test_bad_parameters_are_clear_errors(
     page = client.get("/economics", params=params)
     assert page.status_code in {400, 422}
     assert "Traceback" not in page.text
+
+
+def test_without_a_spend_model_the_clv_panel_says_why(
+    site: tuple[httpx.Client, Ingestion], database: Database, admin: User
+) -> None:
+    client, ingestion = site
+    with database.transaction() as session:
+        actor = session.merge(admin)
+        people = [
+            create_person(session, actor=actor, data=PersonCreate(first_name=f"P{n}")).id
+            for n in range(20)
+        ]
+    # Every customer spends almost the same each time: Gamma-Gamma cannot tell customers'
+    # spend apart from their purchases' (its p runs away), while BG/NBD fits.
+    today = utcnow().date()
+    for number, person in enumerate(people, start=1):
+        for purchase, buyers in enumerate((20, 12, 5)):  # on the 5th, 3, 2 and 1 months ago
+            if number <= buyers:
+                month = today.year * 12 + today.month - 1 - (3 - purchase)
+                at = datetime(month // 12, month % 12 + 1, 5, 12)
+                add_order(ingestion.store, person, at, 20 + number + purchase)
+    report = ingestion.refresh_predictions()
+    assert report.persons == 20
+    page = client.get("/economics").text
+    clv = page.split('id="clv-heading"')[1].split("</section>")[0]
+    assert "No CLV: Gamma-Gamma: the estimate of p runs away" in clv
+    assert "needs 10 customers with repeat purchases" not in clv  # 12 did buy again

@@ -89,6 +89,13 @@ def economics_page(
     )
 
 
+def _clv_missing(fit: dict[str, Any] | None) -> str | None:
+    """Why the last fit has no CLV (its note), so the page does not guess."""
+    notes: list[str] = fit["notes"] if fit else []
+    prefix = "no CLV: "
+    return next((note.removeprefix(prefix) for note in notes if note.startswith(prefix)), None)
+
+
 def _predictions(reader: Any) -> dict[str, Any]:
     fit = queries.latest_fit(reader)
     churn = queries.churn_risk_distribution(reader)
@@ -102,6 +109,7 @@ def _predictions(reader: Any) -> dict[str, Any]:
             "Persons", [f"{b['from']}-{b['to']} %" for b in churn], [b["persons"] for b in churn]
         ),
         "clv": clv,
+        "clv_missing": _clv_missing(fit),
         "clv_chart": distribution_bars(
             "Persons",
             [f"{b['from']}-{b['to']}" for b in clv["bands"]],
