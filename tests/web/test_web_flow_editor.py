@@ -101,6 +101,8 @@ def test_a_draft_from_a_starter_and_its_diagram(site: Site) -> None:
         assert "Email: Cart reminder" in page
         assert "Event Checkout Started" in page
         assert "entered 0 · waiting 0 · done 0" in page
+        assert "yes → end" in page  # a branch that ends the run has no arrow: it says so
+        assert "Wait 1 h" in page
         assert re.search(
             r'data-source="ordered\?" data-target="reminder">\s*<path[^>]*></path>\s*'
             r"<text[^>]*>no</text>",

@@ -47,7 +47,7 @@ def drawn_diagram(
         numbers = counts.get(box.id, {"executed": 0, "waiting": 0})
         done, waiting = int(numbers["executed"]), int(numbers["waiting"])
         metrics = converted.get(box.id)
-        conversions = ""
+        conversions = _ends(step)
         if metrics is not None:
             revenue = f"{metrics.revenue:.2f} {report.currency}"
             conversions = f"{metrics.conversions} conversions · {revenue}"
@@ -88,7 +88,9 @@ def step_words(step: Step, choices: FlowChoices) -> str:  # noqa: PLR0911
     settings = step.settings
     if step.type == "delay":
         days = step.hours / 24
-        return f"Wait {days:g} days" if step.hours >= 24 else f"Wait {step.hours:g} h"
+        if step.hours < 24:
+            return f"Wait {step.hours:g} h"
+        return f"Wait {days:g} day{'' if days == 1 else 's'}"
     if step.type == "wait_until":
         return f"Wait for the rule, at most {step.hours:g} h"
     if step.type == "condition":
@@ -108,6 +110,17 @@ def step_words(step: Step, choices: FlowChoices) -> str:  # noqa: PLR0911
         return f"Webhook {choices.name_of('webhooks', settings['webhook_id']) or ''}".strip()
     name = choices.name_of("lists", settings["list_id"]) or f"#{settings['list_id']}"
     return f"{'Add to' if step.type == 'add_to_list' else 'Remove from'} {name}"
+
+
+def _ends(step: Step) -> str:
+    """The branches of a split or wait that end the run (they have no arrow to draw)."""
+    if step.type == "condition":
+        ends = [name for name, target in (("yes", step.yes), ("no", step.no)) if target is None]
+    elif step.type == "wait_until":
+        ends = ["timeout"] if step.timeout is None else []
+    else:
+        ends = [variant.name for variant in step.variants if variant.next is None]
+    return f"{', '.join(ends)} → end" if ends else ""
 
 
 def _short(text: str | None) -> str:
