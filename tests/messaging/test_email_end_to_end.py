@@ -233,3 +233,24 @@ def test_hard_bounce_and_complaint_posted_back(
     assert reasons == {"bo@example.com": "complaint", "cy@example.com": "hard_bounce"}
     assert api.post("/email/bounces", json={"email": "x", "type": "hard"}).status_code == 422
     assert api.post("/email/bounces", json={"email": "a@b.co", "type": "bad"}).status_code == 422
+
+
+def test_template_preview_through_the_api(mail_world: tuple[ApiClient, Mailbox, FastAPI]) -> None:
+    api, mailbox, _app = mail_world
+    person = api.created("/persons", {"first_name": "Ann <b>", "emails": ["ann@example.com"]})
+    template = api.created(
+        "/message-templates",
+        {
+            "name": "Preview",
+            "subject": "{{ person.first_name }} {{ data.step }}",
+            "html": TEMPLATE_HTML,
+        },
+    )
+    url = f"/message-templates/{template['id']}/preview"
+    answer = api.post(url, json={"person_id": person["id"], "variables": {"step": "remind"}})
+    assert answer.status_code == 200
+    assert answer.json()["subject"] == "Ann <b> remind"
+    assert "Hi Ann &lt;b&gt;," in answer.json()["html"]
+    assert api.post(url, json={"person_id": 999999}).status_code == 404
+    assert api.post(url, json={}).status_code == 422
+    assert mailbox.recipients == []  # a preview sends nothing

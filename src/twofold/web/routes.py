@@ -17,6 +17,9 @@ from twofold.web.pages import (
     economics,
     event_debugger,
     exports,
+    flow_editor,
+    flow_preview,
+    flow_starters,
     flows,
     forecast,
     forms,
@@ -53,6 +56,9 @@ AREAS = (
     forecast,
     pipeline_analytics,
     economics,
+    flow_starters,  # /flows/starters before /flows/{id}
+    flow_preview,
+    flow_editor,
     flows,
     static_lists,
     forms,  # /forms/new and /forms/field-row before /forms/{id}

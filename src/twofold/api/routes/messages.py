@@ -23,12 +23,9 @@ from twofold.core.inputs import InputModel
 from twofold.messaging import outbox, templates
 from twofold.messaging.bounces import record_bounce
 from twofold.messaging.channels import Channel, OnLimit, Purpose
-from twofold.messaging.compose import LinkSettings, context_for
+from twofold.messaging.preview import preview_for_person
 from twofold.messaging.suppressions import ensure_can_manage_audience
 from twofold.persons.actions import get_person
-from twofold.recommendations.catalogue import records_catalogue
-from twofold.recommendations.serving import ItemToItemProvider
-from twofold.store.models import OutboxMessage
 
 router = APIRouter(tags=["messaging"])
 ChannelName = Literal["email", "sms", "push"]
@@ -211,17 +208,15 @@ def preview_template(
     ingestion: EventIngestion,
 ) -> PreviewOut:
     """The template rendered for a chosen person (nothing is queued or sent)."""
-    ensure_can_manage_audience(user)
-    template = templates.get_template(session, template_id)
-    person = get_person(session, data.person_id)
-    draft = OutboxMessage(id=0, person_id=person.id, channel=template.channel,
-                          purpose="marketing", variables=data.variables)  # fmt: skip
-    links = LinkSettings(base=settings.link_base, secret_key=settings.secret_key,
-                         email_from=settings.email_from)  # fmt: skip
-    catalogue = records_catalogue(session, base_currency=settings.base_currency)
-    provider = ItemToItemProvider(ingestion.store, catalogue=lambda: catalogue)
-    context = context_for(person, draft, links=links, recommendations=provider)
-    rendered = templates.render(template, context)
+    rendered = preview_for_person(
+        session,
+        ingestion.store,
+        actor=user,
+        template=templates.get_template(session, template_id),
+        person=get_person(session, data.person_id),
+        settings=settings,
+        variables=data.variables,
+    )
     return PreviewOut(subject=rendered.subject, html=rendered.html, text=rendered.text)
 
 

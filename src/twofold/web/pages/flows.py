@@ -1,6 +1,7 @@
-"""Flows in the UI: the list with status and people in each step, a flow's page (steps with
-executed/waiting counts, latest runs), and the editor (the flow JSON, checked on save with the
-path of every problem). Activation and pausing are buttons on the flow's page."""
+"""Flows in the UI: the list with status and people in each step, a flow's page (the flow
+drawn as a diagram with each step's counts and conversions, latest runs), and the advanced
+editor (the flow JSON, checked on save with the path of every problem; the step and trigger
+forms are in ``flow_editor``). Activation and pausing are buttons on the flow's page."""
 
 from __future__ import annotations
 
@@ -15,10 +16,13 @@ from twofold.core.time import utcnow
 from twofold.flows import actions
 from twofold.flows.actions import FlowCreate, FlowUpdate
 from twofold.flows.attribution import DEFAULT_WINDOW_DAYS, TOUCHES, check_options, flow_report
-from twofold.flows.definition import parse_flow
+from twofold.flows.choices import flow_choices
+from twofold.flows.definition import STEP_TYPES, parse_flow
+from twofold.flows.editing import slots
 from twofold.flows.engine import step_counts
 from twofold.store.models import Flow, FlowRun
 from twofold.web.dependencies import DbSession, SubmittedForm, WebFormUser, WebUser, form_text
+from twofold.web.flow_diagram import drawn_diagram
 from twofold.web.forms import FormProblems, FormView, json_field, pretty_json, submitted
 from twofold.web.pages.shared import RecordId, see_other
 from twofold.web.pages.sources import ingestion_of
@@ -168,15 +172,20 @@ def _flow_page(
     touch: str = "sent",
 ) -> Response:
     counts = step_counts(session, flow.id)
+    definition = parse_flow(flow.definition)
     report = flow_report(
         session,
         ingestion_of(request).store,
         flow=flow,
-        definition=parse_flow(flow.definition),
+        definition=definition,
         window_days=window_days,
         touch=touch,
         base_currency=request.app.state.settings.base_currency,
         now=utcnow(),
+    )
+    choices = flow_choices(session)
+    diagram, boxes = drawn_diagram(
+        flow.id, definition, counts=counts, report=report, choices=choices
     )
     steps = [
         {
@@ -200,6 +209,10 @@ def _flow_page(
         "definition": pretty_json(flow.definition),
         "report": report,
         "touches": TOUCHES,
+        "diagram": diagram,
+        "boxes": boxes,
+        "slots": slots(flow.definition),
+        "step_types": STEP_TYPES,
     }
     return render(request, "flows/page.html", context, status_code=status_code)
 
