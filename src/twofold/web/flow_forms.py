@@ -13,7 +13,8 @@ import orjson
 from starlette.datastructures import FormData
 
 from twofold.core.errors import FieldProblem, ValidationFailed
-from twofold.flows.definition import STEP_TYPES, TRIGGERS
+from twofold.flows.definition import STEP_TYPES
+from twofold.flows.trigger_definitions import TRIGGERS
 from twofold.web.dependencies import form_text
 from twofold.web.forms import FormProblems, parse_id, pretty_json, split_list
 

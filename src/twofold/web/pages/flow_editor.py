@@ -18,7 +18,8 @@ from twofold.core.errors import NotAuthenticated, NotFound, TwofoldError, Valida
 from twofold.flows import actions, editing
 from twofold.flows.actions import FlowUpdate
 from twofold.flows.choices import flow_choices
-from twofold.flows.definition import STEP_TYPES, TRIGGERS
+from twofold.flows.definition import STEP_TYPES
+from twofold.flows.trigger_definitions import TRIGGERS
 from twofold.persons.lookups import person_choices
 from twofold.store.models import Flow, User
 from twofold.web.dependencies import DbSession, SubmittedForm, WebFormUser, WebUser, form_text
