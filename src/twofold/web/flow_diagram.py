@@ -11,8 +11,8 @@ from urllib.parse import quote
 from twofold.flows.attribution import FlowReport
 from twofold.flows.choices import FlowChoices
 from twofold.flows.definition import FlowDefinition, Step
-from twofold.flows.trigger_definitions import Trigger
 from twofold.flows.layout import TRIGGER_ID, Box, Diagram, layered_layout
+from twofold.flows.trigger_definitions import Trigger
 
 MAX_LINE = 30
 
