@@ -12,15 +12,17 @@ import pytest
 from sqlalchemy import select, update
 
 from flows_support import T0, Shop, shop
+from leads.leads_support import contact_form
 from twofold.accounts.actions import create_account
 from twofold.accounts.schemas import AccountCreate
-from twofold.core.errors import Conflict, ValidationFailed
+from twofold.core.errors import ValidationFailed
 from twofold.core.time import utcnow
 from twofold.deals.actions import create_deal, get_deal, move_deal_to_stage
 from twofold.deals.schemas import DealCreate
-from twofold.flows.actions import FlowCreate, create_flow, set_status
+from twofold.flows.actions import FlowCreate, create_flow
 from twofold.flows.definition import parse_flow
 from twofold.flows.triggers import collect_entries
+from twofold.forms.submissions import Visitor, submit_form
 from twofold.store.models import (
     Contract,
     Flow,
@@ -30,6 +32,7 @@ from twofold.store.models import (
     Pipeline,
     Stage,
     User,
+    WebForm,
 )
 
 __all__ = ["shop"]
@@ -241,21 +244,49 @@ def test_bad_triggers_are_refused_with_their_path(trigger: dict[str, Any], path:
     assert path in {problem.field for problem in refused.value.details}
 
 
-def test_missing_stages_are_refused_and_form_flows_cannot_be_activated(shop: Shop) -> None:
+def test_missing_stages_and_forms_are_refused(shop: Shop) -> None:
     with shop.database.transaction() as session:
         actor = session.get_one(User, shop.admin.id)
-        document = {
-            "trigger": {"type": "deal_stage", "stage_id": 99999},
-            "start": "tag",
-            "steps": TAG,
-        }
-        with pytest.raises(ValidationFailed) as refused:
-            create_flow(session, actor=actor, data=FlowCreate(name="Nowhere", definition=document))
-        assert refused.value.details[0].field == "flow.trigger.stage_id"
-        document = {"trigger": {"type": "form", "form_id": 4}, "start": "tag", "steps": TAG}
-        flow = create_flow(session, actor=actor, data=FlowCreate(name="Form", definition=document))
-        with pytest.raises(Conflict):
-            set_status(session, shop.store, actor=actor, flow=flow, status="active")
-        assert flow.status == "draft"
+        for trigger, field in (
+            ({"type": "deal_stage", "stage_id": 99999}, "flow.trigger.stage_id"),
+            ({"type": "form", "form_id": 99999}, "flow.trigger.form_id"),
+        ):
+            document = {"trigger": trigger, "start": "tag", "steps": TAG}
+            with pytest.raises(ValidationFailed) as refused:
+                create_flow(session, actor=actor, data=FlowCreate(name="No", definition=document))
+            assert refused.value.details[0].field == field
     with shop.database.transaction(write=False) as session:
         assert session.scalars(select(FlowRun)).all() == []
+
+
+def test_form_submissions_enter_their_people_once_from_activation_on(shop: Shop) -> None:
+    def submit(form: WebForm, email: str) -> int:
+        with shop.database.transaction() as session:
+            submitted = submit_form(
+                session,
+                shop.store,
+                form=session.merge(form),
+                submitted={"email": email, "name": email.split("@", maxsplit=1)[0]},
+                visitor=Visitor(address="203.0.113.9"),
+                secret_key="test-secret",
+            ).submission
+            assert submitted is not None
+            assert submitted.person_id is not None
+            return submitted.person_id
+
+    with shop.database.transaction() as session:
+        actor = session.get_one(User, shop.admin.id)
+        form = contact_form(session, actor)
+        other = contact_form(session, actor, name="Newsletter")
+    submit(form, "before@example.com")  # before the flow: history, not a trigger
+    flow_id = flow_with(shop, {"type": "form", "form_id": form.id}, name="Form follow-up")
+    ann = submit(form, "ann@example.com")
+    submit(other, "bob@example.com")  # another form
+    carl = submit(form, "carl@example.com")
+    assert submit(form, "ann@example.com") == ann  # the same person: re-entry rules apply
+    later = utcnow() + timedelta(minutes=2)
+    collect_entries(shop.database, shop.store, now=later)
+    collect_entries(shop.database, shop.store, now=later)  # nothing twice
+    keys = entry_keys(shop, flow_id)
+    assert [person for person, _key in keys] == [ann, carl]
+    assert all(key.startswith("form-submission:") for _person, key in keys)

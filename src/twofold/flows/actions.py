@@ -109,10 +109,8 @@ def set_status(
             return flow
         definition = parse_flow(flow.definition)
         _check_references(session, definition)
-        if definition.trigger.type == "form":
-            raise Conflict("a form trigger cannot be activated yet: web forms are not built")
         if flow.status == "draft":  # first activation: the triggers start from now
-            start_trigger_positions(session, store, flow)
+            start_trigger_positions(session, store, flow, definition.trigger)
         flow.status = "active"
     elif status == "paused":
         if flow.status != "active":

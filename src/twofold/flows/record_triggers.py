@@ -13,6 +13,10 @@ month and day are; 29 February is celebrated on 28 February in other years). A c
 matches when the chosen date of an active contract is the target. Entry keys:
 ``date:<person>:<target>`` and ``contract:<id>:<target>``. Days missed while nothing ran are
 caught up (up to ``CATCH_UP_DAYS``), so a restart loses no date.
+
+Forms: the trigger form's ``form_submissions`` after the flow's watermark (kept in
+``stage_watermark``: a flow has one trigger), settled the same way; entry key
+``form-submission:<row id>``; the person the submission was tied to runs the flow.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from twofold.flows.definition import FlowDefinition
 from twofold.flows.engine import enter_many
 from twofold.flows.recipients import contract_people, deal_people
 from twofold.flows.trigger_definitions import Trigger
-from twofold.store.models import Contract, DealStageVisit, Flow, Person, Stage
+from twofold.store.models import Contract, DealStageVisit, Flow, FormSubmission, Person, Stage
 
 SETTLE: Final = timedelta(minutes=1)
 BATCH: Final = 5000
@@ -62,6 +66,30 @@ def enter_from_stage_changes(
         settled = settled.where(DealStageVisit.id <= rows[-1][0])
     people = deal_people(session, [deal for _visit, deal in rows])
     entries = [(people[deal], f"stage-visit:{visit}") for visit, deal in rows if deal in people]
+    entered = enter_many(session, flow, definition, entries, now=now)
+    flow.stage_watermark = max(flow.stage_watermark, int(session.scalar(settled) or 0))
+    return entered
+
+
+def enter_from_form_submissions(
+    session: Session, flow: Flow, definition: FlowDefinition, *, now: datetime
+) -> int:
+    """Enter the people who submitted the trigger's form; move the watermark."""
+    rows = session.execute(
+        select(FormSubmission.id, FormSubmission.person_id)
+        .where(
+            FormSubmission.form_id == definition.trigger.form_id,
+            FormSubmission.id > flow.stage_watermark,
+        )
+        .order_by(FormSubmission.id)
+        .limit(BATCH)
+    ).all()
+    settled = select(func.max(FormSubmission.id)).where(
+        FormSubmission.id > flow.stage_watermark, FormSubmission.submitted_at <= now - SETTLE
+    )
+    if len(rows) == BATCH:
+        settled = settled.where(FormSubmission.id <= rows[-1][0])
+    entries = [(person, f"form-submission:{row}") for row, person in rows if person is not None]
     entered = enter_many(session, flow, definition, entries, now=now)
     flow.stage_watermark = max(flow.stage_watermark, int(session.scalar(settled) or 0))
     return entered

@@ -19,11 +19,13 @@ from twofold.flows.triggers import feed_heads
 from twofold.store.models import (
     DealStageVisit,
     Flow,
+    FormSubmission,
     MessageTemplate,
     Pipeline,
     Segment,
     Stage,
     StaticList,
+    WebForm,
     WebhookSubscription,
 )
 
@@ -43,6 +45,8 @@ def trigger_reference_problems(session: Session, trigger: Trigger) -> list[Field
         return [FieldProblem(f"{path}.stage_id", f"no stage {trigger.stage_id}")]
     if trigger.pipeline_id is not None and session.get(Pipeline, trigger.pipeline_id) is None:
         return [FieldProblem(f"{path}.pipeline_id", f"no pipeline {trigger.pipeline_id}")]
+    if trigger.form_id is not None and session.get(WebForm, trigger.form_id) is None:
+        return [FieldProblem(f"{path}.form_id", f"no web form {trigger.form_id}")]
     return []
 
 
@@ -71,9 +75,13 @@ def step_reference_problems(session: Session, step: Step) -> list[FieldProblem]:
     return []
 
 
-def start_trigger_positions(session: Session, store: EventStore, flow: Flow) -> None:
-    """Start every trigger feed at now: events, transitions and stage changes seen so far are
-    history; date triggers begin with today's dates."""
+def start_trigger_positions(
+    session: Session, store: EventStore, flow: Flow, trigger: Trigger
+) -> None:
+    """Start every trigger feed at now: events, transitions, stage changes and form
+    submissions seen so far are history; date triggers begin with today's dates. A form flow
+    keeps its submissions watermark in ``stage_watermark`` (a flow has one trigger)."""
     flow.event_watermark, flow.transition_watermark = feed_heads(store)
-    flow.stage_watermark = int(session.scalar(select(func.max(DealStageVisit.id))) or 0)
+    newest = FormSubmission.id if trigger.type == "form" else DealStageVisit.id
+    flow.stage_watermark = int(session.scalar(select(func.max(newest))) or 0)
     flow.dates_checked_through = utcnow().date() - timedelta(days=1)

@@ -11,14 +11,19 @@ from datetime import datetime
 from typing import Final
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from twofold.events.store import EventStore
 from twofold.flows.definition import FlowDefinition
 from twofold.flows.engine import definition_of, enter_many
-from twofold.flows.record_triggers import enter_from_dates, enter_from_stage_changes
+from twofold.flows.record_triggers import (
+    enter_from_dates,
+    enter_from_form_submissions,
+    enter_from_stage_changes,
+)
 from twofold.segments.compiler import PAGE_EVENTS, event_filters_sql
 from twofold.store.database import Database
-from twofold.store.models import DealStageVisit, Flow
+from twofold.store.models import DealStageVisit, Flow, FormSubmission
 
 BATCH: Final = 5000
 RECORD_TRIGGERS: Final = frozenset({"date", "deal_stage", "form"})
@@ -50,12 +55,9 @@ def _enter_from_records(
     trigger = definition.trigger
     with database.transaction(write=False) as session:  # idle passes never write
         flow = session.get(Flow, flow_id)
-        if flow is None or flow.status != "active" or trigger.type == "form":
+        if flow is None or flow.status != "active":
             return 0
-        if trigger.type == "date" and flow.dates_checked_through == now.date():
-            return 0
-        newest = session.scalar(select(func.max(DealStageVisit.id)))
-        if trigger.type == "deal_stage" and int(newest or 0) <= flow.stage_watermark:
+        if not _anything_new(session, flow, trigger.type, now):
             return 0
     with database.transaction() as session:
         flow = session.get(Flow, flow_id, with_for_update=True)
@@ -63,7 +65,17 @@ def _enter_from_records(
             return 0
         if trigger.type == "date":
             return enter_from_dates(session, flow, definition, now=now)
+        if trigger.type == "form":
+            return enter_from_form_submissions(session, flow, definition, now=now)
         return enter_from_stage_changes(session, flow, definition, now=now)
+
+
+def _anything_new(session: Session, flow: Flow, kind: str, now: datetime) -> bool:
+    """A day not yet checked (dates), or rows after the watermark (stages, forms)."""
+    if kind == "date":
+        return flow.dates_checked_through != now.date()
+    feed = FormSubmission.id if kind == "form" else DealStageVisit.id
+    return int(session.scalar(select(func.max(feed))) or 0) > flow.stage_watermark
 
 
 def _enter_from_events(
