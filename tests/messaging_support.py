@@ -28,9 +28,34 @@ from cryptography.x509.oid import NameOID
 from fastapi import FastAPI
 
 from support import ThreadedServer, free_port
+from twofold.core.messaging_settings import SendingPolicy, SmtpSettings
+from twofold.core.settings import Settings
 
 SMTP_USER = "mailer"
 SMTP_PASSWORD = "s3cret-pass"
+
+
+def mail_settings(
+    home: Path, database_url: str, smtp_port: int, cert: Path, **overrides: Any
+) -> Settings:
+    """Settings of a server that sends through the test SMTP server (STARTTLS, login) with no
+    caps in the way; ``overrides`` sets the rest (port, sender, worker intervals...)."""
+    smtp = SmtpSettings(
+        host="127.0.0.1",
+        port=smtp_port,
+        username=SMTP_USER,
+        password=SMTP_PASSWORD,
+        starttls=True,
+        cafile=str(cert),
+    )
+    return Settings(
+        home=home,
+        database_url=database_url,
+        secret_key="test-secret",
+        smtp=smtp,
+        sending=SendingPolicy(),
+        **overrides,
+    )
 
 
 def make_certificate(directory: Path) -> tuple[Path, Path]:

@@ -15,11 +15,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from messaging_support import SMTP_PASSWORD, SMTP_USER, Mailbox, app_on_port, smtp_server
+from messaging_support import Mailbox, app_on_port, mail_settings, smtp_server
 from support import ApiClient, free_port
 from twofold.api.app import create_app
-from twofold.core.messaging_settings import SendingPolicy, SmtpSettings
-from twofold.core.settings import Settings
 from twofold.ingest.sources import create_source
 from twofold.store.database import Database
 from twofold.store.models import User
@@ -31,22 +29,13 @@ def world(
 ) -> Iterator[tuple[ApiClient, Mailbox, FastAPI, str]]:
     with smtp_server(tmp_path) as (smtp_port, cert, mailbox):
         port = free_port()
-        settings = Settings(
-            home=tmp_path / "home",
-            database_url=database_url,
-            secret_key="test-secret",
+        settings = mail_settings(
+            tmp_path / "home",
+            database_url,
+            smtp_port,
+            cert,
             port=port,
-            smtp=SmtpSettings(
-                host="127.0.0.1",
-                port=smtp_port,
-                username=SMTP_USER,
-                password=SMTP_PASSWORD,
-                starttls=True,
-                cafile=str(cert),
-            ),
             email_from="Shop <news@shop.example>",
-            # No caps in the way: the test is about consent, not frequency.
-            sending=SendingPolicy(),
             flow_worker_seconds=0.2,
         )
         with database.transaction() as session:

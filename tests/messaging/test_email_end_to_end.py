@@ -14,11 +14,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from messaging_support import SMTP_PASSWORD, SMTP_USER, Mailbox, app_on_port, smtp_server
+from messaging_support import Mailbox, app_on_port, mail_settings, smtp_server
 from support import ApiClient, free_port
 from twofold.api.app import create_app
-from twofold.core.messaging_settings import SendingPolicy, SmtpSettings
-from twofold.core.settings import Settings
 from twofold.ingest.runtime import Ingestion
 from twofold.store.database import Database
 from twofold.store.models import User
@@ -38,21 +36,13 @@ def mail_world(
 ) -> Iterator[tuple[ApiClient, Mailbox, FastAPI]]:
     with smtp_server(tmp_path) as (smtp_port, cert, mailbox):
         port = free_port()
-        settings = Settings(
-            home=tmp_path / "home",
-            database_url=database_url,
-            secret_key="test-secret",
+        settings = mail_settings(
+            tmp_path / "home",
+            database_url,
+            smtp_port,
+            cert,
             port=port,
-            smtp=SmtpSettings(
-                host="127.0.0.1",
-                port=smtp_port,
-                username=SMTP_USER,
-                password=SMTP_PASSWORD,
-                starttls=True,
-                cafile=str(cert),
-            ),
             email_from="Shop <news@shop.example>",
-            sending=SendingPolicy(),
         )
         app = create_app(settings, database=database)
         with app_on_port(port, lambda: app) as url, ApiClient.for_user(url, database, admin) as api:

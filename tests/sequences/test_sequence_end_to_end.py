@@ -17,11 +17,9 @@ import httpx
 import orjson
 import pytest
 
-from messaging_support import SMTP_PASSWORD, SMTP_USER, Mailbox, app_on_port, smtp_server
+from messaging_support import Mailbox, app_on_port, mail_settings, smtp_server
 from support import ApiClient, count_rows, free_port
 from twofold.api.app import create_app
-from twofold.core.messaging_settings import SendingPolicy, SmtpSettings
-from twofold.core.settings import Settings
 from twofold.core.time import utcnow
 from twofold.messaging.webhooks.signatures import sign_body
 from twofold.sequences.engine import run_due
@@ -35,21 +33,13 @@ def world(
 ) -> Iterator[tuple[ApiClient, Mailbox]]:
     with smtp_server(tmp_path) as (smtp_port, cert, mailbox):
         port = free_port()
-        settings = Settings(
-            home=tmp_path / "home",
-            database_url=database_url,
-            secret_key="test-secret",
+        settings = mail_settings(
+            tmp_path / "home",
+            database_url,
+            smtp_port,
+            cert,
             port=port,
-            smtp=SmtpSettings(
-                host="127.0.0.1",
-                port=smtp_port,
-                username=SMTP_USER,
-                password=SMTP_PASSWORD,
-                starttls=True,
-                cafile=str(cert),
-            ),
             email_from="Seller <sales@seller.example>",
-            sending=SendingPolicy(),
             flow_worker_seconds=0,
         )
         app = create_app(settings, database=database)
